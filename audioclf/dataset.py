@@ -1,0 +1,244 @@
+"""Labelled folders: scan, split, feature cache and training-side augmentation.
+
+A labelled folder has one immediate subfolder per class (sorted names are the labels);
+audio files are found recursively below each class folder (extensions case-insensitive,
+hidden files and folders ignored, symbolic links to folders not followed, so a link loop
+cannot hang the scan). Unreadable files are skipped and reported, never fatal.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from audioclf import audio
+from audioclf.config import FeatureConfig
+from audioclf.errors import AudioclfError, DatasetError
+from audioclf.features import LogMel, logmel_array
+
+
+@dataclass
+class LabelledFolder:
+    """Result of a scan: sorted labels, (path, label index) items, skipped files with reasons."""
+
+    roots: list[str]
+    labels: list[str]
+    items: list[tuple[str, int]]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        c = dict.fromkeys(self.labels, 0)
+        for _, y in self.items:
+            c[self.labels[y]] += 1
+        return c
+
+
+def _audio_files(folder: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if audio.is_audio_path(name):
+                yield Path(dirpath) / name
+
+
+def scan_folder(
+    roots: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *, min_classes: int = 2, check_files: bool = True,
+    progress: Callable[[int, str], None] | None = None,
+) -> LabelledFolder:
+    """Scan one or more labelled folders (class folders of the same name are merged)."""
+    root_list = [Path(roots)] if isinstance(roots, (str, os.PathLike)) else [Path(r) for r in roots]
+    by_class: dict[str, list[Path]] = {}
+    for root in root_list:
+        if not root.exists():
+            raise DatasetError(f"{root}: folder not found")
+        if not root.is_dir():
+            raise DatasetError(f"{root}: not a folder")
+        try:
+            subdirs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+        except OSError as exc:
+            raise DatasetError(f"{root}: cannot list folder ({exc.strerror or exc})") from None
+        for d in subdirs:
+            by_class.setdefault(d.name, []).extend(_audio_files(d))
+    labels = sorted(by_class)
+    where = ", ".join(str(r) for r in root_list)
+    if len(labels) < min_classes:
+        raise DatasetError(
+            f"{where}: found {len(labels)} class folder(s); need at least {min_classes} "
+            "(one subfolder per class, audio files inside)")
+    items: list[tuple[str, int]] = []
+    skipped: list[tuple[str, str]] = []
+    seen = 0
+    for y, label in enumerate(labels):
+        for path in by_class[label]:
+            seen += 1
+            if progress is not None:
+                progress(seen, str(path))
+            if check_files:
+                try:
+                    audio.probe(path)
+                except AudioclfError as exc:
+                    skipped.append((str(path), getattr(exc, "cause", str(exc))))
+                    continue
+            items.append((str(path), y))
+    folder = LabelledFolder([str(r) for r in root_list], labels, items, skipped)
+    empty = [k for k, n in folder.counts().items() if n == 0]
+    if empty:
+        raise DatasetError(f"{where}: class folder(s) with no readable audio: {', '.join(empty)}")
+    return folder
+
+
+def stratified_split(
+    items: Sequence[tuple[str, int]], val_fraction: float, seed: int
+) -> tuple[list[int], list[int]]:
+    """Indices (train, val): per class, round(val_fraction * n) go to validation (>= 1 when
+    the class has 2+ items and val_fraction > 0)."""
+    if not 0.0 <= val_fraction < 1.0:
+        raise AudioclfError("validation fraction must be in [0, 1)")
+    rng = np.random.default_rng(seed)
+    by_label: dict[int, list[int]] = {}
+    for i, (_, y) in enumerate(items):
+        by_label.setdefault(y, []).append(i)
+    train, val = [], []
+    for y in sorted(by_label):
+        idx = np.array(by_label[y])
+        rng.shuffle(idx)
+        n_val = int(round(val_fraction * len(idx)))
+        if val_fraction > 0 and len(idx) >= 2:
+            n_val = min(max(n_val, 1), len(idx) - 1)
+        val.extend(idx[:n_val].tolist())
+        train.extend(idx[n_val:].tolist())
+    return sorted(train), sorted(val)
+
+
+def extract_features(
+    paths: Sequence[str], cfg: FeatureConfig, *, workers: int = 2, max_frames: int | None = None,
+) -> Iterator[tuple[int, torch.Tensor | None, str | None]]:
+    """Decode + log-mel each file once, in threads; yields (index, (F, T) or None, error).
+
+    ``max_frames`` keeps only the first frames of very long examples (bounded cache).
+    """
+    front = LogMel(cfg)
+
+    def one(i: int) -> tuple[int, torch.Tensor | None, str | None]:
+        try:
+            x = audio.load(paths[i], cfg.sample_rate)
+            if max_frames is not None:
+                x = x[: (max_frames - 1) * cfg.hop_length + cfg.n_fft]
+            return i, logmel_array(x, cfg, front).clone(), None
+        except AudioclfError as exc:
+            return i, None, getattr(exc, "cause", str(exc))
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        yield from pool.map(one, range(len(paths)))
+
+
+# ---------------------------------------------------------------- augmentation (train only)
+
+def noise_bank(cfg: FeatureConfig, seconds: float = 8.0, seed: int = 0) -> torch.Tensor:
+    """Log-mel features (F, T) of generated background: white, pink and brown noise and hum,
+    at 0 dB reference level; callers shift it in dB to any level."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * cfg.sample_rate)
+    white = rng.standard_normal(n)
+    spec = np.fft.rfft(rng.standard_normal(n))
+    f = np.maximum(np.fft.rfftfreq(n, 1 / cfg.sample_rate), 1.0)
+    pink = np.fft.irfft(spec / np.sqrt(f), n)
+    brown = np.fft.irfft(spec / f, n)
+    t = np.arange(n) / cfg.sample_rate
+    hum = sum(np.sin(2 * np.pi * 50 * k * t) / k for k in range(1, 6))
+    parts = [white, pink, brown, hum + 0.1 * white]
+    seg = n // len(parts)
+    x = np.concatenate([p[:seg] / (np.std(p[:seg]) + 1e-12) for p in parts]).astype(np.float32)
+    return logmel_array(0.1 * x, cfg)  # about -20 dBFS RMS
+
+
+@dataclass(frozen=True)
+class Augment:
+    """Training-side augmentation; all on cached features, so epochs stay cheap."""
+
+    stretch: float = 0.15  # speed perturbation: time axis resampled by 1 +- stretch
+    warp: float = 0.10  # vocal-tract-length-like warp of the mel axis by 1 +- warp
+    gain_db: float = 12.0  # random gain +- this many dB
+    embed_prob: float = 0.5  # place the clip at a random offset inside a longer window
+    noise_prob: float = 0.5  # mix background noise under the whole example
+    snr_db: tuple[float, float] = (5.0, 40.0)  # signal-to-noise range when mixing
+    time_masks: int = 1  # SpecAugment time masks, each up to 10% of the frames
+    freq_masks: int = 1  # SpecAugment frequency masks, each up to 15% of the bands
+
+
+def _resize(x: torch.Tensor, size: int, dim: int) -> torch.Tensor:
+    """Linear resampling of a (F, T) tensor along ``dim`` to ``size`` points."""
+    if x.shape[dim] == size:
+        return x
+    y = x.unsqueeze(0) if dim == 1 else x.t().unsqueeze(0)
+    y = torch.nn.functional.interpolate(y, size=size, mode="linear", align_corners=True)[0]
+    return y if dim == 1 else y.t()
+
+
+def _db_mix(a: torch.Tensor, b: torch.Tensor, cfg: FeatureConfig) -> torch.Tensor:
+    """Power-domain sum of two normalised log-mel tensors."""
+    s = cfg.norm_std_db / 10.0
+    m = cfg.norm_mean_db / 10.0
+    pa, pb = a * s + m, b * s + m  # log10 powers
+    return (torch.logaddexp(pa * np.log(10), pb * np.log(10)) / np.log(10) - m) / s
+
+
+def augment_example(
+    f: torch.Tensor, window: int, aug: Augment, cfg: FeatureConfig, bank: torch.Tensor,
+    rng: np.random.Generator,
+) -> torch.Tensor:
+    """One cached example (F, T) -> augmented (F, T') with T' <= ``window``."""
+    n_mels, t = f.shape
+    t2 = max(1, int(round(t * rng.uniform(1 - aug.stretch, 1 + aug.stretch))))
+    f = _resize(f, t2, 1)
+    if aug.warp > 0:
+        a = rng.uniform(1 - aug.warp, 1 + aug.warp)
+        pos = torch.clamp(torch.arange(n_mels, dtype=torch.float32) * a, 0, n_mels - 1)
+        lo = pos.floor().long()
+        hi = torch.clamp(lo + 1, max=n_mels - 1)
+        w = (pos - lo.float())[:, None]
+        f = f[lo] * (1 - w) + f[hi] * w
+    f = f + rng.uniform(-aug.gain_db, aug.gain_db) / cfg.norm_std_db
+    if f.shape[1] > window:
+        s = int(rng.integers(0, f.shape[1] - window + 1))
+        f = f[:, s:s + window]
+    noise = None
+    if rng.random() < aug.noise_prob or rng.random() < aug.embed_prob:
+        s = int(rng.integers(0, bank.shape[1] - window))
+        level = float(f.max()) - rng.uniform(*aug.snr_db) / cfg.norm_std_db
+        noise = bank[:, s:s + window] - float(bank.max()) + level
+    if noise is not None and rng.random() < aug.embed_prob and f.shape[1] < window:
+        length = int(rng.integers(f.shape[1], window + 1))
+        off = int(rng.integers(0, length - f.shape[1] + 1))
+        # a floor well below the noise, so the mix is the noise outside the clip
+        canvas = torch.full((n_mels, length), -100.0 / cfg.norm_std_db, dtype=f.dtype)
+        canvas[:, off:off + f.shape[1]] = f
+        f = canvas
+    if noise is not None:
+        f = _db_mix(f, noise[:, : f.shape[1]], cfg)
+    f = f.clone()
+    for _ in range(aug.time_masks):
+        w = int(rng.integers(0, max(1, int(0.1 * f.shape[1])) + 1))
+        s = int(rng.integers(0, f.shape[1] - w + 1))
+        f[:, s:s + w] = 0.0
+    for _ in range(aug.freq_masks):
+        w = int(rng.integers(0, max(1, int(0.15 * n_mels)) + 1))
+        s = int(rng.integers(0, n_mels - w + 1))
+        f[s:s + w, :] = 0.0
+    return f
+
+
+def collate(feats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """List of (F, T_i) -> zero-padded batch (B, 1, F, max T) and lengths (B,)."""
+    lengths = torch.tensor([f.shape[1] for f in feats], dtype=torch.long)
+    batch = torch.zeros(len(feats), 1, feats[0].shape[0], int(lengths.max()))
+    for i, f in enumerate(feats):
+        batch[i, 0, :, : f.shape[1]] = f
+    return batch, lengths

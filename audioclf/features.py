@@ -1,0 +1,97 @@
+"""Log-mel front end: one module for files, batches and streams.
+
+Framing has no centre padding: frame ``k`` covers samples ``[k*hop, k*hop + n_fft)``. That
+is what makes the streaming front end (:class:`StreamingLogMel`) produce exactly the same
+columns as the whole-file one, whatever the chunk sizes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torchaudio
+from torch import nn
+
+from audioclf.config import FeatureConfig
+
+
+class LogMel(nn.Module):
+    """Waveform (B, N) float32 in [-1, 1] at ``cfg.sample_rate`` -> features (B, 1, F, T).
+
+    F = ``cfg.n_mels``; T = ``cfg.num_frames(N)``. Values are normalised dB:
+    ``(10*log10(max(mel_power, amin)) - norm_mean_db) / norm_std_db``.
+    """
+
+    def __init__(self, cfg: FeatureConfig) -> None:
+        super().__init__()
+        self.cfg = cfg.validate()
+        self.mel = torchaudio.transforms.MelSpectrogram(
+            sample_rate=cfg.sample_rate, n_fft=cfg.n_fft, win_length=cfg.n_fft,
+            hop_length=cfg.hop_length, f_min=cfg.f_min, f_max=cfg.top_hz, n_mels=cfg.n_mels,
+            power=2.0, center=False, normalized="window", mel_scale="htk", norm="slaney",
+        )
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        if wave.dim() == 1:
+            wave = wave.unsqueeze(0)
+        n = wave.shape[-1]
+        if n < self.cfg.n_fft:  # too short for one frame: zero-pad to exactly one frame
+            wave = nn.functional.pad(wave, (0, self.cfg.n_fft - n))
+        with torch.autocast(device_type=wave.device.type, enabled=False):
+            power = self.mel(wave.float())  # (B, F, T)
+        db = 10.0 * torch.log10(torch.clamp(power, min=self.cfg.amin))
+        return ((db - self.cfg.norm_mean_db) / self.cfg.norm_std_db).unsqueeze(1)
+
+    def db_from_features(self, feats: torch.Tensor) -> torch.Tensor:
+        """Undo the normalisation (for display in dB)."""
+        return feats * self.cfg.norm_std_db + self.cfg.norm_mean_db
+
+
+def frame_times_s(cfg: FeatureConfig, first: int, count: int) -> np.ndarray:
+    """Centre time in seconds of frames ``first .. first+count-1``."""
+    k = np.arange(first, first + count, dtype=np.float64)
+    return (k * cfg.hop_length + cfg.n_fft / 2.0) / cfg.sample_rate
+
+
+def logmel_array(
+    samples: np.ndarray, cfg: FeatureConfig, front: LogMel | None = None,
+    device: torch.device | str = "cpu",
+) -> torch.Tensor:
+    """Mono float32 samples (N,) -> features (F, T) on ``device`` (T >= 1)."""
+    front = front if front is not None else LogMel(cfg).to(device)
+    x = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32)).to(device)
+    with torch.inference_mode():
+        return front(x.unsqueeze(0))[0, 0]
+
+
+class StreamingLogMel:
+    """Feed samples in any block sizes; get only the new feature columns each time.
+
+    ``push`` costs O(new samples); the columns equal :func:`logmel_array` on the
+    concatenated input (same framing, no centre padding).
+    """
+
+    def __init__(self, cfg: FeatureConfig, front: LogMel | None = None,
+                 device: torch.device | str = "cpu") -> None:
+        self.cfg = cfg
+        self.device = torch.device(device)
+        self.front = front if front is not None else LogMel(cfg).to(self.device)
+        self._pending = np.zeros(0, np.float32)  # samples from the start of the next frame
+        self.frames_done = 0  # total columns produced so far
+        self.samples_in = 0  # total samples pushed so far
+
+    def push(self, samples: np.ndarray) -> torch.Tensor:
+        """Add mono samples at ``cfg.sample_rate``; return new columns (F, k), k >= 0."""
+        self.samples_in += samples.size
+        buf = np.concatenate([self._pending, samples.astype(np.float32, copy=False)])
+        k = self.cfg.num_frames(buf.size)
+        if k == 0:
+            self._pending = buf
+            return torch.zeros(self.cfg.n_mels, 0, device=self.device)
+        used = (k - 1) * self.cfg.hop_length + self.cfg.n_fft
+        x = torch.from_numpy(buf[:used]).to(self.device, non_blocking=True)
+        with torch.inference_mode():
+            cols = self.front(x.unsqueeze(0))[0, 0]
+        self._pending = buf[k * self.cfg.hop_length:]
+        self.frames_done += k
+        return cols

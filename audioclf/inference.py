@@ -1,0 +1,288 @@
+"""Classify files, arrays and live streams: clip probabilities and probabilities over time.
+
+Probabilities over time are defined here, once, for files and live audio alike:
+
+* frames come from the shared log-mel front end (no centre padding);
+* window ``i`` covers frames ``[i*H, i*H + W)`` where ``W`` = the model's ``window_s`` and
+  ``H`` = :data:`TIMELINE_HOP_S` (0.1 s), both in frames;
+* its probabilities are the softmax of the model's clip logits on that window alone;
+* its time is the centre of the samples it covers.
+
+A clip no longer than ``W`` is one window: itself. Clip probabilities of a longer file are
+the mean of its window probabilities. The live path (:class:`StreamingClassifier`) pushes the
+same frames through the same :class:`Windower`, so it gives the same curve.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from audioclf import audio
+from audioclf.checkpoint import ModelBundle, load_model
+from audioclf.device import select_device
+from audioclf.errors import AudioclfError
+from audioclf.features import LogMel, StreamingLogMel, logmel_array
+
+TIMELINE_HOP_S = 0.1  # seconds between timeline points (the live hop)
+
+
+@dataclass
+class FileResult:
+    """What the model heard in one file (or array)."""
+
+    path: str
+    duration_s: float
+    labels: list[str]
+    probs: np.ndarray  # (K,) clip probabilities
+    times: np.ndarray  # (N,) window centres, seconds
+    timeline: np.ndarray  # (N, K) window probabilities
+    spectrogram_db: np.ndarray | None = None  # (F, T) log-mel in dB when asked for
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.labels[int(np.argmax(self.probs))]
+
+    @property
+    def confidence(self) -> float:
+        return float(np.max(self.probs))
+
+    def top(self, k: int = 3) -> list[tuple[str, float]]:
+        order = np.argsort(-self.probs)[:k]
+        return [(self.labels[i], float(self.probs[i])) for i in order]
+
+
+@dataclass
+class FileFailure:
+    path: str
+    error: str
+
+
+class Windower:
+    """Frames in (F, k) -> complete analysis windows out; keeps at most W + k frames."""
+
+    def __init__(self, window: int, hop: int) -> None:
+        self.window, self.hop = window, hop
+        self._buf: torch.Tensor | None = None
+        self._buf_start = 0  # frame index of _buf[:, 0]
+        self.next_start = 0  # first frame of the next window
+        self.frames = 0  # frames pushed so far
+        self.emitted = 0
+
+    def push(self, cols: torch.Tensor) -> list[tuple[int, torch.Tensor]]:
+        """Add columns; return [(start frame, window (F, W))] for every window now complete."""
+        if cols.shape[1] == 0:
+            return []
+        self._buf = cols if self._buf is None else torch.cat([self._buf, cols], 1)
+        self.frames += cols.shape[1]
+        out = []
+        while self.next_start + self.window <= self.frames:
+            s = self.next_start - self._buf_start
+            out.append((self.next_start, self._buf[:, s:s + self.window]))
+            self.next_start += self.hop
+        drop = min(self.next_start, self.frames) - self._buf_start
+        if drop > 0:
+            self._buf = self._buf[:, drop:]
+            self._buf_start += drop
+        self.emitted += len(out)
+        return out
+
+    def flush(self) -> list[tuple[int, torch.Tensor]]:
+        """At the end of a file shorter than one window: the whole clip as its one window."""
+        if self.emitted == 0 and self._buf is not None and self._buf.shape[1] > 0:
+            self.emitted = 1
+            return [(0, self._buf)]
+        return []
+
+
+class Classifier:
+    """A loaded model on a device, with the front end built from the model's configs."""
+
+    def __init__(self, bundle: ModelBundle, device: str | torch.device = "auto",
+                 batch_size: int = 64) -> None:
+        self.device = select_device(device) if isinstance(device, str) else device
+        self.bundle = bundle.to(self.device)
+        self.model = bundle.model.eval()
+        self.fcfg = bundle.feature_config
+        self.labels = list(bundle.labels)
+        self.front = LogMel(self.fcfg).to(self.device)
+        self.batch_size = batch_size
+        self.window = max(1, int(round(bundle.model_config.window_s * self.fcfg.frame_rate)))
+        self.hop = max(1, int(round(TIMELINE_HOP_S * self.fcfg.frame_rate)))
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str] | None = None, device: str = "auto",
+                  batch_size: int = 64) -> "Classifier":
+        from audioclf.checkpoint import default_model_path
+
+        dev = select_device(device)
+        return cls(load_model(path or default_model_path(), dev), dev, batch_size)
+
+    # ------------------------------------------------------------------ core model calls
+    def window_time_s(self, start: int, length: int) -> float:
+        """Centre (seconds) of the samples covered by frames [start, start + length)."""
+        c = self.fcfg
+        return (start * c.hop_length + ((length - 1) * c.hop_length + c.n_fft) / 2.0) / c.sample_rate
+
+    def probs_of(self, windows: Sequence[torch.Tensor]) -> np.ndarray:
+        """Windows [(F, T_i)] -> softmax clip probabilities (N, K), batched and packed."""
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(windows), self.batch_size):
+                chunk = windows[i:i + self.batch_size]
+                lengths = torch.tensor([w.shape[1] for w in chunk])
+                batch = torch.zeros(len(chunk), 1, self.fcfg.n_mels, int(lengths.max()),
+                                    device=self.device)
+                for j, w in enumerate(chunk):
+                    batch[j, 0, :, : w.shape[1]] = w
+                logits = self.model.clip_logits(batch, lengths.to(self.device))
+                out.append(torch.softmax(logits.float(), -1).cpu())
+        if not out:
+            return np.zeros((0, len(self.labels)), np.float32)
+        return torch.cat(out).numpy()
+
+    def probs_of_clips(self, feats: Sequence[torch.Tensor]) -> np.ndarray:
+        """Clip probabilities (N, K) of whole clips given as features [(F, T_i)].
+
+        The file rule: a clip of at most W frames is one window; a longer clip is the mean of
+        its timeline windows. Used by evaluation and validation so they match prediction.
+        """
+        windows: list[torch.Tensor] = []
+        owner: list[int] = []
+        for i, f in enumerate(feats):
+            win = Windower(self.window, self.hop)
+            ws = win.push(f) + win.flush()
+            windows.extend(w for _, w in ws)
+            owner.extend([i] * len(ws))
+        p = self.probs_of(windows)
+        out = np.zeros((len(feats), len(self.labels)), np.float64)
+        counts = np.zeros(len(feats))
+        np.add.at(out, owner, p)
+        np.add.at(counts, owner, 1)
+        return (out / counts[:, None]).astype(np.float32)
+
+    # ------------------------------------------------------------------ files and arrays
+    def _result(self, path: str, chunks: Iterable[np.ndarray], keep_spectrogram: bool,
+                cancel: Callable[[], bool] | None) -> FileResult:
+        stream = StreamingLogMel(self.fcfg, self.front, self.device)
+        win = Windower(self.window, self.hop)
+        starts: list[int] = []
+        lengths: list[int] = []
+        probs: list[np.ndarray] = []
+        pending: list[tuple[int, torch.Tensor]] = []
+        spec: list[torch.Tensor] = []
+
+        def run(items: list[tuple[int, torch.Tensor]]) -> None:
+            if items:
+                probs.append(self.probs_of([w for _, w in items]))
+                starts.extend(s for s, _ in items)
+                lengths.extend(w.shape[1] for _, w in items)
+
+        for x in chunks:
+            if cancel is not None and cancel():
+                raise AudioclfError(f"{path}: cancelled")
+            cols = stream.push(x)
+            if keep_spectrogram:
+                spec.append(cols.cpu())
+            pending.extend(win.push(cols))
+            if len(pending) >= self.batch_size:
+                run(pending)
+                pending = []
+        if stream.frames_done == 0 and stream.samples_in > 0:  # shorter than one STFT frame
+            cols = stream.push(np.zeros(self.fcfg.n_fft - stream.samples_in, np.float32))
+            if keep_spectrogram:
+                spec.append(cols.cpu())
+            pending.extend(win.push(cols))
+        if stream.samples_in == 0:
+            raise AudioclfError(f"{path}: no audio samples")
+        run(pending + win.flush())
+        timeline = np.concatenate(probs) if probs else np.zeros((0, len(self.labels)), np.float32)
+        times = np.array([self.window_time_s(s, n) for s, n in zip(starts, lengths)])
+        spectrogram = None
+        if keep_spectrogram:
+            spectrogram = self.front.db_from_features(torch.cat(spec, 1)).numpy()
+        return FileResult(path, stream.samples_in / self.fcfg.sample_rate, self.labels,
+                          timeline.mean(0), times, timeline, spectrogram)
+
+    def classify_array(self, samples: np.ndarray, name: str = "<array>",
+                       keep_spectrogram: bool = False) -> FileResult:
+        """Mono float32 samples at the model's rate -> FileResult."""
+        return self._result(name, [np.asarray(samples, np.float32)], keep_spectrogram, None)
+
+    def classify_file(self, path: str | os.PathLike[str], keep_spectrogram: bool = False,
+                      chunk_s: float = 30.0, cancel: Callable[[], bool] | None = None
+                      ) -> FileResult:
+        """Decode, resample and classify a file of any length in bounded memory."""
+        chunks = audio.iter_chunks(path, self.fcfg.sample_rate, chunk_s)
+        return self._result(os.fspath(path), chunks, keep_spectrogram, cancel)
+
+    def classify_files(self, paths: Sequence[str | os.PathLike[str]],
+                       keep_spectrogram: bool = False,
+                       cancel: Callable[[], bool] | None = None,
+                       ) -> Iterator[FileResult | FileFailure]:
+        """Classify many files in order; short clips are batched together across files.
+
+        Yields a FileResult or a FileFailure per path, in the order given.
+        """
+        group: list[tuple[str, np.ndarray]] = []
+        max_samples = (self.window - 1) * self.fcfg.hop_length + self.fcfg.n_fft
+
+        def flush_group() -> Iterator[FileResult]:
+            if not group:
+                return
+            feats = [logmel_array(x, self.fcfg, self.front, self.device) for _, x in group]
+            p = self.probs_of(feats)
+            for (name, x), f, pr in zip(group, feats, p):
+                spec = self.front.db_from_features(f).cpu().numpy() if keep_spectrogram else None
+                yield FileResult(name, x.size / self.fcfg.sample_rate, self.labels, pr,
+                                 np.array([self.window_time_s(0, f.shape[1])]), pr[None, :], spec)
+            group.clear()
+
+        for path in paths:
+            if cancel is not None and cancel():
+                break
+            name = os.fspath(path)
+            try:
+                info = audio.probe(name)
+                if info.duration_s * self.fcfg.sample_rate <= max_samples:
+                    group.append((name, audio.load(name, self.fcfg.sample_rate)))
+                    if len(group) >= self.batch_size:
+                        yield from flush_group()
+                    continue
+                yield from flush_group()
+                yield self.classify_file(name, keep_spectrogram, cancel=cancel)
+            except AudioclfError as exc:
+                yield from flush_group()
+                yield FileFailure(name, str(exc))
+        yield from flush_group()
+
+    # ------------------------------------------------------------------ live
+    def stream(self) -> "StreamingClassifier":
+        return StreamingClassifier(self)
+
+
+@dataclass
+class StreamingClassifier:
+    """Push mono samples at the model's rate; get the new timeline points (same as files)."""
+
+    clf: Classifier
+    _front: StreamingLogMel = field(init=False)
+    _win: Windower = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._front = StreamingLogMel(self.clf.fcfg, self.clf.front, self.clf.device)
+        self._win = Windower(self.clf.window, self.clf.hop)
+
+    def push(self, samples: np.ndarray) -> tuple[torch.Tensor, list[tuple[float, np.ndarray]]]:
+        """-> (new spectrogram columns (F, k) normalised, [(t, probs (K,))] new points)."""
+        cols = self._front.push(samples)
+        ready = self._win.push(cols)
+        if not ready:
+            return cols, []
+        p = self.clf.probs_of([w for _, w in ready])
+        return cols, [(self.clf.window_time_s(s, w.shape[1]), p[i]) for i, (s, w) in enumerate(ready)]

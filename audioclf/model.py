@@ -1,0 +1,94 @@
+"""The Conv2d-LSTM classifier, built only from :class:`ModelConfig`.
+
+Shapes (B batch, F mel bands, T frames, C channels, K classes, H hidden size, D directions):
+
+    features (B, 1, F, T) --conv blocks, each: Conv2d -> BatchNorm -> ReLU -> MaxPool(p, 1)-->
+    (B, C, F', T) with F' = F // p**n_blocks, T unchanged (time stride 1)
+    --permute--> (B, T, C*F') --packed LSTM (true lengths)--> outputs (B, T, D*H), h_n
+    clip logits (B, K)   = head(last layer's final hidden state, directions concatenated)
+    step logits (B, T, K) = head(LSTM outputs at every frame)
+
+Padded frames are zeroed after every block, so a clip gives the same logits alone or padded
+in a batch with longer clips (the zero padding a clip sees alone is the zeros it sees padded).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from audioclf.config import ModelConfig
+
+
+def time_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
+    """(B,) lengths -> (B, max_len) bool, True on real frames."""
+    return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
+
+
+class ConvBlock(nn.Module):
+    def __init__(self, c_in: int, c_out: int, kernel_size: int, freq_pool: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, kernel_size, padding=kernel_size // 2, bias=False)
+        self.bn = nn.BatchNorm2d(c_out)
+        self.act = nn.ReLU(inplace=True)
+        self.pool = nn.MaxPool2d(kernel_size=(freq_pool, 1), stride=(freq_pool, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pool(self.act(self.bn(self.conv(x))))
+
+
+class ConvLSTM(nn.Module):
+    """Conv2d-LSTM over log-mel images; see the module docstring for shapes."""
+
+    def __init__(self, cfg: ModelConfig, n_mels: int, n_classes: int) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.n_mels = n_mels
+        self.n_classes = n_classes
+        blocks, c_in, f = [], 1, n_mels
+        for c_out in cfg.conv_channels:
+            blocks.append(ConvBlock(c_in, c_out, cfg.kernel_size, cfg.freq_pool))
+            c_in, f = c_out, f // cfg.freq_pool
+        if f < 1:
+            raise ValueError(f"{n_mels} mel bands are too few for {len(blocks)} pooling blocks")
+        self.blocks = nn.ModuleList(blocks)
+        self.lstm_input = c_in * f
+        self.lstm = nn.LSTM(
+            self.lstm_input, cfg.hidden_size, num_layers=cfg.num_layers, batch_first=True,
+            bidirectional=cfg.bidirectional, dropout=cfg.dropout if cfg.num_layers > 1 else 0.0,
+        )
+        self.directions = 2 if cfg.bidirectional else 1
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.head = nn.Linear(cfg.hidden_size * self.directions, n_classes)
+
+    def encode(self, x: torch.Tensor, lengths: torch.Tensor | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(B, 1, F, T), (B,) -> (outputs (B, T, D*H), final (B, D*H), lengths (B,))."""
+        b, _, _, t = x.shape
+        if lengths is None:
+            lengths = torch.full((b,), t, dtype=torch.long, device=x.device)
+        lengths = lengths.clamp(min=1, max=t)
+        mask = time_mask(lengths, t)[:, None, None, :].to(x.dtype)  # (B, 1, 1, T)
+        x = x * mask
+        for block in self.blocks:
+            x = block(x) * mask
+        seq = x.permute(0, 3, 1, 2).flatten(2)  # (B, C, F', T) -> (B, T, C*F')
+        packed = pack_padded_sequence(seq, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out_packed, (h_n, _) = self.lstm(packed)
+        out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=t)
+        # h_n: (num_layers * D, B, H) -> (num_layers, D, B, H); keep the last layer.
+        last = h_n.view(self.cfg.num_layers, self.directions, b, self.cfg.hidden_size)[-1]
+        final = last.permute(1, 0, 2).reshape(b, self.directions * self.cfg.hidden_size)
+        return out, final, lengths
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, 1, F, T), (B,) true frame counts -> (clip logits (B, K), step logits (B, T, K))."""
+        out, final, _ = self.encode(x, lengths)
+        return self.head(self.dropout(final)), self.head(self.dropout(out))
+
+    def clip_logits(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Clip logits only (B, K): skips the per-step head."""
+        _, final, _ = self.encode(x, lengths)
+        return self.head(self.dropout(final))

@@ -246,7 +246,7 @@ class Trainer:
                 scaler.step(opt)
                 scaler.update()
                 sched.step()
-                loss_sum += float(loss) * len(idx)
+                loss_sum += loss.item() * len(idx)
                 correct += float((logits.argmax(1) == y).sum())
                 seen += len(idx)
                 elapsed = time.perf_counter() - t0

@@ -221,7 +221,7 @@ class Trainer:
         for epoch in range(1, tc.epochs + 1):
             te = time.perf_counter()
             sampler.set_epoch(epoch)
-            order = [train_idx[i] for i in sampler]
+            order = self._bucketed([train_idx[i] for i in sampler], tc.batch_size, rng)
             model.train()
             loss_sum = correct = seen = 0.0
             for step in range(steps):
@@ -284,6 +284,16 @@ class Trainer:
         self._finish(t0, cancelled=False)
         yield Progress("done", message="finished", elapsed_s=time.perf_counter() - t0,
                        best_val_acc=self.best_val)
+
+    def _bucketed(self, order: list[int], batch: int, rng: np.random.Generator) -> list[int]:
+        """Group examples of similar length into batches (less padding), batches shuffled."""
+        chunk = batch * 8
+        out: list[list[int]] = []
+        for c in range(0, len(order), chunk):
+            part = sorted(order[c:c + chunk], key=lambda i: self.feats[i].shape[1])
+            out.extend(part[b:b + batch] for b in range(0, len(part), batch))
+        rng.shuffle(out)  # type: ignore[arg-type]
+        return [i for b in out for i in b]
 
     def _validate(self, clf: Classifier, val_idx: list[int], rank: int, world: int,
                   device: torch.device) -> float | None:

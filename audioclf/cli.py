@@ -1,0 +1,367 @@
+"""Command line: ``audioclf train|evaluate|predict|info|listen|gui``.
+
+Every command reports user errors as one line on stderr with a non-zero exit status; a
+traceback is shown only with ``--debug``. Heavy imports happen inside the commands so that
+``--help`` and ``--version`` are instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from audioclf import __version__
+from audioclf.errors import AudioclfError
+
+EXIT_ERROR = 1  # a user error (bad file, bad folder, bad option) or some files failed
+EXIT_INTERRUPTED = 130
+
+
+def _is_rank0() -> bool:
+    return os.environ.get("RANK", "0") == "0"
+
+
+def _err(msg: str) -> None:
+    print(f"audioclf: error: {msg}", file=sys.stderr)
+
+
+def _expand(inputs: Sequence[str]) -> list[str]:
+    """Files as given; folders expanded recursively to audio files (sorted)."""
+    from audioclf.audio import is_audio_path
+
+    out: list[str] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(str(f) for f in p.rglob("*") if is_audio_path(f) and
+                           not any(part.startswith(".") for part in f.relative_to(p).parts))
+            if not found:
+                raise AudioclfError(f"{p}: no audio files found in this folder")
+            out.extend(found)
+        else:
+            out.append(item)
+    return out
+
+
+def _classifier(args: argparse.Namespace) -> Any:
+    from audioclf.inference import Classifier
+
+    return Classifier.from_file(args.model, args.device, batch_size=args.batch_size)
+
+
+# ---------------------------------------------------------------------------- train
+def cmd_train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from audioclf.config import FeatureConfig, ModelConfig, TrainConfig
+    from audioclf.dataset import Augment
+    from audioclf.training import Trainer
+
+    tcfg = TrainConfig(
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, val_fraction=args.val_fraction,
+        seed=args.seed, patience=args.patience, augment=not args.no_augment, device=args.device,
+        amp=not args.no_amp, target_accuracy=args.target_accuracy, num_workers=args.workers)
+    fcfg = FeatureConfig.for_sample_rate(args.sample_rate, n_mels=args.n_mels)
+    mcfg = ModelConfig(conv_channels=tuple(args.conv_channels), hidden_size=args.hidden_size,
+                       num_layers=args.num_layers, bidirectional=args.bidirectional,
+                       dropout=args.dropout, window_s=args.window_s)
+    resume = args.out if args.resume == "" else args.resume
+    if resume is not None and not Path(resume).exists():
+        raise AudioclfError(f"{resume}: nothing to resume from (model file not found)")
+    trainer = Trainer(args.data_dirs, args.out, tcfg, fcfg, mcfg, resume=resume, augment=Augment())
+    show = _is_rank0() and not args.quiet
+    bar = None
+    try:
+        for p in trainer.run():
+            if not show:
+                continue
+            if p.phase == "features":
+                if bar is None:
+                    bar = tqdm(total=p.total, desc="features", unit="file", file=sys.stderr,
+                               leave=False)
+                bar.n = p.done
+                bar.refresh()
+            elif p.phase == "train":
+                if p.done == 1:
+                    if bar is not None:
+                        bar.close()
+                    bar = tqdm(total=p.total, desc=f"epoch {p.epoch}/{p.epochs}", unit="step",
+                               file=sys.stderr, leave=False)
+                assert bar is not None
+                bar.update(1)
+                bar.set_postfix(loss=f"{p.loss:.3f}", acc=f"{p.train_acc:.3f}", refresh=False)
+            elif p.phase == "validate":
+                if bar is not None:
+                    bar.close()
+                    bar = None
+                val = "n/a" if p.val_acc is None else f"{p.val_acc * 100:.2f}%"
+                eta = f", eta {p.eta_s:.0f}s" if p.eta_s else ""
+                print(f"epoch {p.epoch:3d}/{p.epochs}: loss {p.loss:.4f}, train acc "
+                      f"{p.train_acc * 100:.2f}%, val acc {val}{' (saved)' if p.improved else ''}"
+                      f" [{p.elapsed_s:.1f}s{eta}]", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        if show:
+            where = args.out if Path(args.out).exists() else "nowhere yet (no epoch finished)"
+            _err(f"interrupted; the best model so far is in {where} (resume with --resume)")
+        return EXIT_INTERRUPTED
+    finally:
+        if bar is not None:
+            bar.close()
+    res = trainer.result
+    assert res is not None
+    if show:
+        for path, why in res.skipped:
+            print(f"skipped {path}: {why}", file=sys.stderr)
+        best = "n/a" if res.best_val_acc is None else f"{res.best_val_acc * 100:.2f}%"
+        print(f"saved {res.model_path}: {len(res.labels)} classes, best val acc {best} at epoch "
+              f"{res.best_epoch}, {res.epochs_run} epochs in {res.elapsed_s:.1f}s"
+              + (f", {len(res.skipped)} files skipped" if res.skipped else ""), file=sys.stderr)
+    try:
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.destroy_process_group()
+    except ImportError:
+        pass
+    return 0
+
+
+# ---------------------------------------------------------------------------- evaluate
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from tqdm import tqdm
+
+    from audioclf.dataset import scan_folder
+    from audioclf.inference import FileFailure
+    from audioclf.metrics import format_report, report
+
+    clf = _classifier(args)
+    folder = scan_folder(args.data_dir, min_classes=1)
+    unknown = [lab for lab in folder.labels if lab not in clf.labels]
+    if unknown:
+        raise AudioclfError(f"{args.data_dir}: class(es) not known to the model: "
+                            f"{', '.join(unknown)} (model classes: {', '.join(clf.labels)})")
+    y_true, y_pred, failed = [], [], list(folder.skipped)
+    paths = [p for p, _ in folder.items]
+    truth = {p: clf.labels.index(folder.labels[y]) for p, y in folder.items}
+    with tqdm(total=len(paths), desc="evaluating", unit="file", file=sys.stderr,
+              disable=None, leave=False) as bar:
+        for r in clf.classify_files(paths):
+            bar.update(1)
+            if isinstance(r, FileFailure):
+                failed.append((r.path, r.error))
+                continue
+            y_true.append(truth[r.path])
+            y_pred.append(int(r.probs.argmax()))
+    for path, why in failed:
+        print(f"skipped {path}: {why}", file=sys.stderr)
+    if not y_true:
+        raise AudioclfError(f"{args.data_dir}: no readable audio to evaluate")
+    rep = report(y_true, y_pred, clf.labels)
+    rep["model"] = clf.bundle.path
+    rep["skipped"] = [{"file": p, "error": e} for p, e in failed]
+    if args.json:
+        print(json.dumps(rep))
+    else:
+        print(format_report(rep))
+    return 0
+
+
+# ---------------------------------------------------------------------------- predict
+def _row(r: Any, timeline: bool, top_k: int) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "file": r.path, "duration_s": round(r.duration_s, 4), "label": r.label,
+        "confidence": r.confidence,
+        "probs": {lab: float(p) for lab, p in zip(r.labels, r.probs)},
+        "top": [{"label": lab, "p": p} for lab, p in r.top(top_k)],
+    }
+    if timeline:
+        d["times"] = [round(float(t), 4) for t in r.times]
+        d["timeline"] = {lab: [float(v) for v in r.timeline[:, i]]
+                         for i, lab in enumerate(r.labels)}
+    return d
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    import csv
+    import json
+
+    from tqdm import tqdm
+
+    from audioclf.inference import FileFailure
+
+    clf = _classifier(args)
+    paths = _expand(args.inputs)
+    rows: list[dict[str, Any]] = []
+    failures = 0
+    with tqdm(total=len(paths), desc="classifying", unit="file", file=sys.stderr,
+              disable=None if len(paths) > 1 else True, leave=False) as bar:
+        for r in clf.classify_files(paths):
+            bar.update(1)
+            if isinstance(r, FileFailure):
+                failures += 1
+                _err(r.error)
+                if args.json:
+                    rows.append({"file": r.path, "error": r.error})
+                continue
+            rows.append(_row(r, args.timeline, args.top_k))
+            if not args.json and not args.csv:
+                tops = ", ".join(f"{lab} {p * 100:.1f}%" for lab, p in r.top(args.top_k))
+                tqdm.write(f"{r.path}\t{r.duration_s:.2f}s\t{r.label}\t{r.confidence * 100:.1f}%"
+                           f"\t{tops}", file=sys.stdout)
+                if args.timeline:
+                    for t, p in zip(r.times, r.timeline):
+                        tqdm.write(f"  {t:8.2f}s  {r.labels[int(p.argmax())]:<12} "
+                                   f"{p.max() * 100:5.1f}%", file=sys.stdout)
+    if args.json:
+        print(json.dumps(rows))
+    if args.csv:
+        from audioclf.fsutil import atomic_open
+
+        labels = clf.labels
+        with atomic_open(args.csv) as raw:
+            import io
+
+            text = io.StringIO()
+            w = csv.writer(text)
+            w.writerow(["file", "duration_s", "label", "confidence", *[f"p_{lab}" for lab in labels]])
+            for d in rows:
+                if "error" in d:
+                    continue
+                w.writerow([d["file"], d["duration_s"], d["label"], f"{d['confidence']:.6f}",
+                            *[f"{d['probs'][lab]:.6f}" for lab in labels]])
+            raw.write(text.getvalue().encode("utf-8"))
+        print(f"wrote {len([d for d in rows if 'error' not in d])} rows to {args.csv}",
+              file=sys.stderr)
+    return EXIT_ERROR if failures else 0
+
+
+# ---------------------------------------------------------------------------- info / gui
+def cmd_info(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    from audioclf.checkpoint import default_model_path, load_model
+
+    b = load_model(args.model or default_model_path(), "cpu")
+    info = {"path": b.path, "labels": b.labels, "feature_config": asdict(b.feature_config),
+            "model_config": asdict(b.model_config), "training": b.training,
+            "parameters": sum(p.numel() for p in b.model.parameters())}
+    print(json.dumps(info, indent=None if args.json else 2))
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from audioclf.gui.app import main as gui_main
+
+    argv = (["--model", args.model] if args.model else []) + list(args.files)
+    return int(gui_main(argv) or 0)
+
+
+# ---------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="audioclf", description="Train and run a log-mel Conv2d-LSTM audio classifier.")
+    ap.add_argument("--version", action="version", version=f"audioclf {__version__}")
+    ap.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+
+    def model_opts(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", "-m", help="model file (default: the shipped default model)")
+        p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps")
+        p.add_argument("--batch-size", type=int, default=64, help="windows per model call")
+
+    p = sub.add_parser("train", help="train a classifier on labelled folder(s)",
+                       description="Train on DATA_DIR(s): one subfolder per class, audio inside. "
+                       "Class folders of the same name in several DATA_DIRs are merged.")
+    p.add_argument("data_dirs", nargs="+", metavar="DATA_DIR")
+    p.add_argument("--out", "-o", required=True, help="model file to write (best model, atomic)")
+    d = {f.name: f.default for f in __import__("dataclasses").fields(
+        __import__("audioclf.config", fromlist=["TrainConfig"]).TrainConfig)}
+    p.add_argument("--epochs", type=int, default=d["epochs"])
+    p.add_argument("--batch-size", type=int, default=d["batch_size"])
+    p.add_argument("--lr", type=float, default=d["lr"], help="peak learning rate")
+    p.add_argument("--val-fraction", type=float, default=d["val_fraction"])
+    p.add_argument("--seed", type=int, default=d["seed"])
+    p.add_argument("--patience", type=int, default=d["patience"], help="early-stopping epochs")
+    p.add_argument("--target-accuracy", type=float, default=None,
+                   help="stop when validation accuracy reaches this (0-1)")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps")
+    p.add_argument("--no-augment", action="store_true", help="turn augmentation off")
+    p.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
+    p.add_argument("--workers", type=int, default=d["num_workers"], help="decoding threads")
+    p.add_argument("--resume", nargs="?", const="", default=None, metavar="MODEL",
+                   help="continue from MODEL (default: from --out)")
+    p.add_argument("--sample-rate", type=int, default=16000, help="model sample rate, Hz")
+    p.add_argument("--n-mels", type=int, default=64)
+    p.add_argument("--window-s", type=float, default=1.0, help="analysis window, seconds")
+    p.add_argument("--conv-channels", type=int, nargs="+", default=[16, 32])
+    p.add_argument("--hidden-size", type=int, default=64)
+    p.add_argument("--num-layers", type=int, default=1)
+    p.add_argument("--bidirectional", action="store_true")
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="accuracy, per-class metrics, confusion on a folder")
+    p.add_argument("data_dir", metavar="DATA_DIR")
+    model_opts(p)
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", help="classify files or folders")
+    p.add_argument("inputs", nargs="+", metavar="FILE|DIR")
+    model_opts(p)
+    p.add_argument("--json", action="store_true", help="a JSON list on stdout")
+    p.add_argument("--csv", metavar="OUT", help="write a CSV table")
+    p.add_argument("--timeline", action="store_true", help="add probabilities over time")
+    p.add_argument("--top-k", type=int, default=3)
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("info", help="show a model file's classes and settings")
+    p.add_argument("--model", "-m")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("gui", help="open the desktop app (the default command)")
+    p.add_argument("files", nargs="*")
+    p.add_argument("--model", "-m")
+    p.set_defaults(func=cmd_gui)
+
+    try:
+        from audioclf import cli_listen
+    except ImportError:
+        cli_listen = None  # type: ignore[assignment]
+    if cli_listen is not None:
+        cli_listen.add_parser(sub)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["gui", *(argv or [])])
+    try:
+        return int(args.func(args) or 0)
+    except AudioclfError as exc:
+        if args.debug:
+            raise
+        _err(str(exc))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # last resort: one line, never a traceback, unless --debug
+        if args.debug:
+            raise
+        _err(f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        return EXIT_ERROR

@@ -1,0 +1,50 @@
+"""Per-class probabilities over time (the core's timeline), top classes emphasised."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from audioclf.gui.widgets.colors import class_color, faded
+
+TOP_EMPHASISED = 3  # classes drawn bold and listed first in the legend
+
+
+class ProbabilityPlot(pg.PlotItem):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setLabel("left", "Probability")
+        self.setLabel("bottom", "Time (s)")
+        self.setYRange(0, 1.02, padding=0)
+        self.setMouseEnabled(x=True, y=False)
+        self.hideButtons()
+        self.showGrid(y=True, alpha=0.25)
+        self.legend = self.addLegend(offset=(-10, 5), labelTextSize="8pt")
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.cursor = pg.InfiniteLine(0.0, angle=90, movable=False,
+                                      pen=pg.mkPen("#888888", width=1.5))
+        self.cursor.setVisible(False)
+        self.addItem(self.cursor)
+
+    def clear_curves(self) -> None:
+        for c in self.curves.values():
+            self.removeItem(c)
+        self.legend.clear()
+        self.curves = {}
+
+    def set_timeline(self, times: np.ndarray, timeline: np.ndarray, labels: list[str],
+                     clip_probs: np.ndarray, duration_s: float) -> None:
+        """``times`` (N,) s, ``timeline`` (N, K); classes ranked by ``clip_probs`` (K,)."""
+        self.clear_curves()
+        if len(times) == 1:  # a clip no longer than the window: one value over the whole clip
+            times = np.array([0.0, max(duration_s, 1e-3)])
+            timeline = np.repeat(timeline, 2, axis=0)
+        order = np.argsort(-clip_probs)
+        top = set(order[:TOP_EMPHASISED].tolist())
+        for i in order:  # top classes first, so they come first in the legend
+            c = class_color(int(i), len(labels))
+            pen = pg.mkPen(c, width=3) if i in top else pg.mkPen(faded(c, 110), width=1)
+            curve = self.plot(times, timeline[:, i], pen=pen, name=labels[i])
+            curve.setZValue(2 if i in top else 1)
+            self.curves[labels[i]] = curve
+        self.setYRange(0, 1.02, padding=0)

@@ -1,0 +1,94 @@
+"""The selected file's views: spectrogram over probability curves (shared time axis) beside
+the clip bars, a playback cursor over both plots and click-to-seek."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from audioclf.config import FeatureConfig
+from audioclf.gui.widgets.bars import ClipBars
+from audioclf.gui.widgets.probabilities import ProbabilityPlot
+from audioclf.gui.widgets.spectrogram import SpectrogramPlot
+
+
+class FileViews(QWidget):
+    seekRequested = Signal(float)  # seconds, from a click on either plot
+
+    def __init__(self, levels: tuple[float, float], colormap: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.spec = SpectrogramPlot(levels, colormap)
+        self.probs = ProbabilityPlot()
+        self.graphics.addItem(self.spec, row=0, col=0)
+        self.graphics.addItem(self.probs, row=1, col=0)
+        self.graphics.ci.layout.setRowStretchFactor(0, 3)
+        self.graphics.ci.layout.setRowStretchFactor(1, 2)
+        self.probs.setXLink(self.spec)
+        for p in (self.spec, self.probs):  # same axis widths so the time axes line up
+            p.getAxis("left").setWidth(60)
+        self.bars = ClipBars()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.graphics)
+        split.addWidget(self.bars)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        split.setSizes([800, 260])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+        self.graphics.scene().sigMouseClicked.connect(self._clicked)
+        self.path: str | None = None
+        self.duration_s = 0.0
+
+    # ------------------------------------------------------------------ data in
+    def show_result(self, result, fcfg: FeatureConfig | None) -> None:  # type: ignore[no-untyped-def]
+        """A FileResult (numpy fields) and the feature config it was computed with."""
+        self.path, self.duration_s = result.path, float(result.duration_s)
+        if result.spectrogram_db is not None and fcfg is not None:
+            self.spec.set_spectrogram(np.asarray(result.spectrogram_db, np.float32), fcfg)
+        else:
+            self.spec.clear_data()
+        self.probs.set_timeline(result.times, result.timeline, result.labels, result.probs,
+                                result.duration_s)
+        self.bars.set_probs(result.labels, result.probs)
+        self.set_cursor(None)
+
+    def show_failure(self, path: str, error: str) -> None:
+        self.path, self.duration_s = path, 0.0
+        self.spec.clear_data()
+        self.probs.clear_curves()
+        self.bars.set_message("error", error)
+        self.set_cursor(None)
+
+    def set_saliency(self, sal: np.ndarray | None) -> None:
+        self.spec.set_saliency(sal)
+
+    def show_saliency(self, on: bool) -> None:
+        self.spec.overlay.setVisible(on)
+
+    def set_levels(self, lo: float, hi: float) -> None:
+        self.spec.set_levels(lo, hi)
+
+    def set_colormap(self, name: str) -> None:
+        self.spec.set_colormap(name)
+
+    def set_cursor(self, t_s: float | None) -> None:
+        for c in (self.spec.cursor, self.probs.cursor):
+            c.setVisible(t_s is not None)
+            if t_s is not None:
+                c.setValue(t_s)
+
+    # ------------------------------------------------------------------ mouse
+    def _clicked(self, ev) -> None:  # type: ignore[no-untyped-def]
+        if ev.button() != Qt.MouseButton.LeftButton or self.path is None:
+            return
+        pos = ev.scenePos()
+        for p in (self.spec, self.probs):
+            if p.vb.sceneBoundingRect().contains(pos):
+                t = float(p.vb.mapSceneToView(pos).x())
+                self.seekRequested.emit(min(max(t, 0.0), self.duration_s))
+                return

@@ -73,6 +73,7 @@ class Actions:
         for a in (self.open_audio, self.open_folder, self.open_model):
             f.addAction(a)
         f.addMenu(self.recent_menu)
+        self.recent_menu.triggered.connect(lambda a: w.open_recent(a.data()))
         f.addSeparator()
         for a in (self.export_table, self.export_timelines, self.clear):
             f.addAction(a)

@@ -24,6 +24,7 @@ class ClipBars(QWidget):
         self.plot.hideButtons()
         self.plot.setXRange(0, 1, padding=0.02)
         self.plot.setLabel("bottom", "Clip probability")
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.getPlotItem().invertY(True)  # first class at the top
         self.bars: pg.BarGraphItem | None = None
         self.values = np.zeros(0, np.float32)

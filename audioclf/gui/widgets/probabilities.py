@@ -15,22 +15,23 @@ class ProbabilityPlot(pg.PlotItem):
         super().__init__()
         self.setLabel("left", "Probability")
         self.setLabel("bottom", "Time (s)")
+        self.getAxis("bottom").enableAutoSIPrefix(False)
         self.setYRange(0, 1.02, padding=0)
         self.setMouseEnabled(x=True, y=False)
         self.hideButtons()
         self.showGrid(y=True, alpha=0.25)
         self.legend = self.addLegend(offset=(-10, 5), labelTextSize="8pt")
-        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.class_curves: dict[str, pg.PlotDataItem] = {}
         self.cursor = pg.InfiniteLine(0.0, angle=90, movable=False,
                                       pen=pg.mkPen("#888888", width=1.5))
         self.cursor.setVisible(False)
         self.addItem(self.cursor)
 
     def clear_curves(self) -> None:
-        for c in self.curves.values():
+        for c in self.class_curves.values():
             self.removeItem(c)
         self.legend.clear()
-        self.curves = {}
+        self.class_curves = {}
 
     def set_timeline(self, times: np.ndarray, timeline: np.ndarray, labels: list[str],
                      clip_probs: np.ndarray, duration_s: float) -> None:
@@ -46,5 +47,5 @@ class ProbabilityPlot(pg.PlotItem):
             pen = pg.mkPen(c, width=3) if i in top else pg.mkPen(faded(c, 110), width=1)
             curve = self.plot(times, timeline[:, i], pen=pen, name=labels[i])
             curve.setZValue(2 if i in top else 1)
-            self.curves[labels[i]] = curve
+            self.class_curves[labels[i]] = curve
         self.setYRange(0, 1.02, padding=0)

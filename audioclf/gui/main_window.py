@@ -1,0 +1,362 @@
+"""The main window: files in, results table and views out; all model work in the worker."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import (QLabel, QMainWindow, QProgressBar, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from audioclf.checkpoint import default_model_path
+from audioclf.device import available_devices
+from audioclf.gui import dialogs, export
+from audioclf.gui import settings as st
+from audioclf.gui.menus import Actions
+from audioclf.gui.paths import expand_paths, refusal_message
+from audioclf.gui.widgets.player import Player
+from audioclf.gui.widgets.results_table import ResultsTable
+from audioclf.gui.widgets.views import FileViews
+from audioclf.gui.workers import ModelInfo, WorkerHost
+from audioclf.inference import FileFailure, FileResult
+
+NOTICE_MS = 12_000  # how long a notice stays up
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, model_path: str | os.PathLike[str] | None = None,
+                 device: str | None = None, settings: QSettings | None = None,
+                 files: list[str] | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("audioclf")
+        self.setAcceptDrops(True)
+        self.settings = settings if settings is not None else st.open_settings()
+        self.model: ModelInfo | None = None
+        self._model_request = os.fspath(model_path) if model_path else ""
+        self.saliency_cache: dict[str, object] = {}
+        self._jobs: dict[int, list[int]] = {}
+        self._done = self._total = 0
+        self._closed = False
+        devices = available_devices()
+        saved = st.get_str(self.settings, st.DEVICE, st.DEFAULT_DEVICE)
+        self.device = device or (saved if saved in ["auto", *devices] else "auto")
+        self.colormap = st.get_str(self.settings, st.COLORMAP, st.DEFAULT_COLORMAP)
+        self.colormap = self.colormap if self.colormap in st.COLORMAPS else st.DEFAULT_COLORMAP
+        self.db_range = st.get_int(self.settings, st.DB_RANGE, st.DEFAULT_DB_RANGE)
+
+        # central area: a notice line over tabs; "Files" is the first tab (Live comes later)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setVisible(False)
+        self.notice.setStyleSheet("background:#fdecea; color:#611a15; padding:6px;")
+        self._notice_timer = QTimer(self, singleShot=True, interval=NOTICE_MS)
+        self._notice_timer.timeout.connect(self.notice.hide)
+        self.views = FileViews((st.DB_TOP - self.db_range, st.DB_TOP), self.colormap)
+        self.table = ResultsTable()
+        files_tab = QSplitter(Qt.Orientation.Vertical)
+        files_tab.addWidget(self.views)
+        files_tab.addWidget(self.table)
+        files_tab.setSizes([520, 220])
+        self.tabs = QTabWidget()
+        self.tabs.addTab(files_tab, "Files")
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.notice)
+        lay.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        self.actions_ = Actions(self)
+        self.actions_.build(self, devices, self.device, self.colormap, self.db_range)
+        self._rebuild_recent()
+        self.model_label, self.device_label, self.activity = QLabel(), QLabel(), QLabel("Ready")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setVisible(False)
+        sb = self.statusBar()
+        sb.addWidget(self.activity, 1)
+        sb.addPermanentWidget(self.progress)
+        sb.addPermanentWidget(self.model_label)
+        sb.addPermanentWidget(self.device_label)
+        self._set_model_labels("loading…")
+
+        self.player = Player(self)
+        self.player.positionChanged.connect(self.views.set_cursor)
+        self.player.failed.connect(self.notify)
+        self.views.seekRequested.connect(self.player.seek)
+        self.table.rowSelected.connect(self.show_row)
+
+        self.host = WorkerHost(self)
+        w = self.host.worker
+        w.modelLoaded.connect(self._on_model_loaded)
+        w.modelFailed.connect(self._on_model_failed)
+        w.itemsReady.connect(self._on_items)
+        w.jobDone.connect(self._on_job_done)
+        w.saliencyReady.connect(self._on_saliency)
+        w.saliencyFailed.connect(self._on_saliency_failed)
+        self._refuse_child_drops(self)
+        geom = self.settings.value(st.GEOMETRY)
+        if geom is None or not self.restoreGeometry(geom):  # type: ignore[arg-type]
+            self.resize(1180, 780)
+        self.host.load_model(self._model_request, self.device)
+        if files:
+            self.add_files(files)
+
+    # ------------------------------------------------------------------ tabs, drops
+    def add_tab(self, widget: QWidget, title: str) -> int:
+        """For later views (Live): drops anywhere on them still reach the window."""
+        self._refuse_child_drops(widget)
+        return self.tabs.addTab(widget, title)
+
+    def _refuse_child_drops(self, root: QWidget) -> None:
+        for child in root.findChildren(QWidget):
+            child.setAcceptDrops(False)  # Qt then hands the drag to this window
+
+    def dragEnterEvent(self, e: QDragEnterEvent) -> None:  # noqa: N802
+        md = e.mimeData()
+        if md.hasUrls() and any(u.isLocalFile() for u in md.urls()):
+            e.acceptProposedAction()
+        else:
+            e.ignore()
+            self.activity.setText("Only files and folders can be dropped here")
+
+    def dragMoveEvent(self, e: QDragMoveEvent) -> None:  # noqa: N802
+        if e.mimeData().hasUrls():
+            e.acceptProposedAction()
+
+    def dropEvent(self, e: QDropEvent) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()]
+        e.acceptProposedAction()
+        self.add_files(paths)
+
+    # ------------------------------------------------------------------ files in
+    def add_files(self, paths: list[str]) -> list[int]:
+        """Expand folders, refuse non-audio with a message, queue the rest; -> table rows."""
+        audio, refused = expand_paths([os.fspath(p) for p in paths])
+        if refused:
+            self.notify(refusal_message(refused))
+        if not audio:
+            return []
+        self._remember([p for p in paths if p not in refused])
+        rows = self.table.source.add_paths(audio)
+        job = self.host.classify(list(zip(rows, audio)))
+        self._jobs[job] = rows
+        if not self._total:
+            self._done = 0
+        self._total += len(rows)
+        self._show_progress()
+        return rows
+
+    def _remember(self, paths: list[str]) -> None:
+        st.add_recent(self.settings, [os.path.abspath(p) for p in paths])
+        self._rebuild_recent()
+
+    def _rebuild_recent(self) -> None:
+        menu = self.actions_.recent_menu
+        menu.clear()
+        for p in st.recent_files(self.settings):
+            menu.addAction(p).setData(p)
+        menu.setEnabled(bool(menu.actions()))
+
+    def open_recent(self, path: str) -> None:
+        self.add_files([path])
+
+    @Slot(int, object)
+    def _on_items(self, job: int, items: list) -> None:  # type: ignore[type-arg]
+        src = self.table.source
+        for it in items:
+            src.set_result(it.row, it.result, it.feature_config)
+        rows = [it.row for it in items]
+        src.changed(min(rows), max(rows))
+        self._done += len(items)
+        self._show_progress()
+        sel = self.table.selected_source_row()
+        if sel is None:
+            self.table.select_source_row(rows[0])
+        elif sel in rows:
+            self.show_row(sel)
+
+    @Slot(int, bool)
+    def _on_job_done(self, job: int, cancelled: bool) -> None:
+        rows = self._jobs.pop(job, [])
+        if cancelled and rows:
+            left = [r for r in rows if self.table.source.rows[r].state == "queued"]
+            self.table.source.mark(rows, "cancelled")
+            self.table.source.changed(min(rows), max(rows))
+            self._done += len(left)
+        if not self._jobs:
+            self._done = self._total = 0
+        self._show_progress()
+
+    def _show_progress(self) -> None:
+        busy = bool(self._jobs)
+        self.progress.setVisible(busy)
+        self.actions_.cancel.setEnabled(busy)
+        if busy:
+            self.progress.setRange(0, self._total)
+            self.progress.setValue(self._done)
+            self.activity.setText(f"Classifying {self._done}/{self._total} files…")
+        else:
+            n = len(self.table.source.rows)
+            self.activity.setText(f"{n} file{'s' * (n != 1)} classified" if n else "Ready")
+
+    def cancel_work(self) -> None:
+        self.host.cancel_all()
+        self.activity.setText("Cancelling…")
+
+    def clear_results(self) -> None:
+        self.cancel_work()
+        self.player.set_source(None)
+        self.table.source.clear()
+        self.saliency_cache.clear()
+
+    # ------------------------------------------------------------------ selection, views
+    @Slot(int)
+    def show_row(self, row: int) -> None:
+        r = self.table.source.rows[row]
+        if isinstance(r.result, FileResult):
+            self.views.show_result(r.result, r.feature_config)
+            self._update_saliency()
+        elif isinstance(r.result, FileFailure):
+            self.views.show_failure(r.path, r.result.error)
+        else:
+            return
+        self.player.set_source(r.path if isinstance(r.result, FileResult) else None)
+
+    def set_saliency_visible(self, on: bool) -> None:
+        self.views.show_saliency(on)
+        self._update_saliency()
+
+    def _update_saliency(self) -> None:
+        path = self.views.path
+        if not self.actions_.saliency.isChecked() or path is None:
+            return
+        if path in self.saliency_cache:
+            self.views.set_saliency(self.saliency_cache[path])  # type: ignore[arg-type]
+        else:
+            self.activity.setText("Working out why…")
+            self.host.explain(path)
+
+    @Slot(str, object)
+    def _on_saliency(self, path: str, sal: object) -> None:
+        self.saliency_cache[path] = sal
+        if path == self.views.path:
+            self.views.set_saliency(sal)  # type: ignore[arg-type]
+        self._show_progress()
+
+    @Slot(str, str)
+    def _on_saliency_failed(self, path: str, message: str) -> None:
+        self.notify(message)
+
+    def toggle_play(self) -> None:
+        self.player.toggle()
+
+    # ------------------------------------------------------------------ model, device, view
+    @Slot(object)
+    def _on_model_loaded(self, info: ModelInfo) -> None:
+        self.model = info
+        self.saliency_cache.clear()
+        self._set_model_labels(info.name, info.device)
+        a = self.actions_
+        a.model_name.setText(f"{info.name} ({len(info.labels)} classes)")
+        a.classes_menu.clear()
+        for lab in info.labels:
+            a.classes_menu.addAction(lab).setEnabled(False)
+        self.activity.setText(f"Model {info.name} loaded on {info.device}")
+
+    @Slot(str)
+    def _on_model_failed(self, message: str) -> None:
+        self._set_model_labels(self.model.name if self.model else "no model")
+        self.notify(message)
+
+    def _set_model_labels(self, name: str, device: str | None = None) -> None:
+        self.model_label.setText(f"Model: {name}")
+        self.device_label.setText(f"Device: {device or self.device}")
+
+    def load_model(self, path: str) -> None:
+        self._model_request = path
+        self._set_model_labels("loading…")
+        self.host.load_model(path, self.device)
+
+    def set_device(self, name: str) -> None:
+        self.device = name
+        self.settings.setValue(st.DEVICE, name)
+        self.load_model(self.model.path if self.model else self._model_request)
+
+    def set_colormap(self, name: str) -> None:
+        self.colormap = name
+        self.settings.setValue(st.COLORMAP, name)
+        self.views.set_colormap(name)
+
+    def set_db_range(self, db: int) -> None:
+        self.db_range = db
+        self.settings.setValue(st.DB_RANGE, db)
+        self.views.set_levels(st.DB_TOP - db, st.DB_TOP)
+
+    def notify(self, text: str) -> None:
+        """A clear, non-blocking message: the app goes on."""
+        self.notice.setText(text)
+        self.notice.setVisible(True)
+        self._notice_timer.start()
+        self.statusBar().showMessage(text, NOTICE_MS)
+
+    # ------------------------------------------------------------------ dialogs
+    def _start_dir(self) -> str:
+        recent = st.recent_files(self.settings)
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    def open_audio_dialog(self) -> None:
+        files = dialogs.open_audio(self, self._start_dir())
+        if files:
+            self.add_files(files)
+
+    def open_folder_dialog(self) -> None:
+        folder = dialogs.open_folder(self, self._start_dir())
+        if folder:
+            self.add_files([folder])
+
+    def open_model_dialog(self) -> None:
+        path = dialogs.open_model(self, str(Path(self.model.path).parent) if self.model else "")
+        if path:
+            self.load_model(path)
+
+    def export(self, path: str, what: str = "table") -> None:
+        rows = [r.result for r in self.table.rows_in_view_order() if r.result is not None]
+        try:
+            export.write_export(path, rows, what)
+        except OSError as exc:
+            self.notify(f"{path}: could not write ({exc.strerror or exc})")
+            return
+        self.activity.setText(f"Exported {len(rows)} rows to {path}")
+
+    def export_table_dialog(self) -> None:
+        path = dialogs.save_file(self, "Export results", "results.csv", "CSV (*.csv)")
+        if path:
+            self.export(path, "table")
+
+    def export_timelines_dialog(self) -> None:
+        path = dialogs.save_file(self, "Export timelines", "timelines.csv",
+                                 "CSV (*.csv);;JSON (*.json)")
+        if path:
+            self.export(path, "timelines")
+
+    def show_about(self) -> None:
+        is_default = bool(self.model) and Path(self.model.path) == default_model_path()
+        dialogs.show_about(self, self.model, is_default)
+
+    # ------------------------------------------------------------------ shutdown
+    def closeEvent(self, e: QCloseEvent) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(e)
+
+    def shutdown(self) -> None:
+        """Save choices, stop playback and the worker thread (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.settings.setValue(st.GEOMETRY, self.saveGeometry())
+        self.settings.sync()
+        self.player.stop()
+        self.host.shutdown()

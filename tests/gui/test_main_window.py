@@ -1,0 +1,230 @@
+"""The main window, offscreen: drops, error rows, views, export, settings, clean shutdown."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from audioclf.gui.main_window import MainWindow
+from audioclf.gui.settings import open_settings
+from synth import CLASSES, SR, make_clip
+
+WAIT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
+    """Fresh clips (not the training ones): 2 per class, plus a corrupt .wav and a .txt."""
+    root = tmp_path_factory.mktemp("clips")
+    rng = np.random.default_rng(123)
+    out: dict[str, list[Path]] = {k: [] for k in CLASSES}
+    for kind in CLASSES:
+        for i in range(2):
+            p = root / "sub" / f"{kind}{i}.wav" if i else root / f"{kind}{i}.wav"
+            p.parent.mkdir(exist_ok=True)
+            sf.write(p, make_clip(kind, rng), SR)
+            out[kind].append(p)
+    (root / "corrupt.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk" * 8)
+    (root / "notes.txt").write_text("not audio")
+    out["corrupt"] = [root / "corrupt.wav"]
+    out["text"] = [root / "notes.txt"]
+    out["root"] = [root]
+    return out
+
+
+def make_window(qtbot, model, tmp_path, **kw) -> MainWindow:  # type: ignore[no-untyped-def]
+    w = MainWindow(model, "cpu", settings=open_settings(str(tmp_path / "settings.ini")), **kw)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.model is not None or w.notice.isVisible(), timeout=WAIT_MS)
+    return w
+
+
+@pytest.fixture
+def window(qtbot, tiny_model, tmp_path) -> MainWindow:  # type: ignore[no-untyped-def]
+    return make_window(qtbot, tiny_model, tmp_path)
+
+
+def drop(w: MainWindow, paths: list[Path], over=None) -> bool:  # type: ignore[no-untyped-def]
+    """A simulated drag and drop sent to the native window, as a real drag would arrive."""
+    md = QMimeData()
+    md.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    widget = over if over is not None else w.views.graphics
+    pos = QPointF(widget.mapTo(w, QPoint(widget.width() // 2, widget.height() // 2)))
+    target = w.windowHandle()
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, enter)
+    move = QDragMoveEvent(pos, Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
+                          Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, move)
+    ev = QDropEvent(pos, Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, ev)
+    return ev.isAccepted()
+
+
+def wait_idle(qtbot, w: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: not w._jobs and bool(w.table.source.rows), timeout=WAIT_MS)
+
+
+def labels_by_name(w: MainWindow) -> dict[str, str]:
+    return {Path(r.path).name: (r.result.label if r.state == "done" else r.state)  # type: ignore[union-attr]
+            for r in w.table.source.rows}
+
+
+def test_drop_files_fills_table_with_top_classes(qtbot, window, clips) -> None:  # type: ignore[no-untyped-def]
+    files = [clips[k][0] for k in CLASSES] + [clips[k][1] for k in CLASSES]
+    assert drop(window, files)
+    wait_idle(qtbot, window)
+    assert labels_by_name(window) == {p.name: p.parent.name if p.parent.name in CLASSES
+                                      else p.stem[:-1] for p in files}
+    assert window.table.model().rowCount() == len(files)
+    assert not window.progress.isVisible()
+    assert "6 files" in window.activity.text()
+    # sortable: by confidence, descending
+    window.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    conf = [r.result.confidence for r in window.table.rows_in_view_order()]  # type: ignore[union-attr]
+    assert conf == sorted(conf, reverse=True)
+
+
+def test_drop_over_table_and_folder_expands(qtbot, window, clips) -> None:  # type: ignore[no-untyped-def]
+    assert drop(window, clips["root"], over=window.table.viewport())
+    wait_idle(qtbot, window)
+    got = labels_by_name(window)
+    assert len(got) == 7  # 6 clips found recursively + the corrupt .wav; the .txt is not audio
+    assert got["corrupt.wav"] == "error"
+    assert all(got[f"{k}{i}.wav"] == k for k in CLASSES for i in (0, 1))
+
+
+def test_corrupt_file_gives_error_row_and_others_work(qtbot, window, clips) -> None:  # type: ignore[no-untyped-def]
+    files = [clips["tone"][0], clips["corrupt"][0], clips["chirp"][0], clips["text"][0]]
+    drop(window, files)
+    wait_idle(qtbot, window)
+    rows = window.table.source.rows
+    assert [Path(r.path).name for r in rows] == ["tone0.wav", "corrupt.wav", "chirp0.wav"]
+    assert [r.state for r in rows] == ["done", "error", "done"]
+    assert "corrupt.wav" in rows[1].result.error  # type: ignore[union-attr]
+    assert "not a readable audio file" in rows[1].result.error  # type: ignore[union-attr]
+    assert window.notice.isVisible() and "notes.txt" in window.notice.text()
+    idx = window.table.source.index(1, 4)
+    assert "corrupt.wav" in window.table.source.data(idx)
+    # selecting the error row shows the message instead of plots
+    window.table.select_source_row(1)
+    assert window.views.bars.top_label.text() == "error"
+    assert window.views.spec.image.image is None
+
+
+def test_only_non_audio_is_refused(qtbot, window, clips) -> None:  # type: ignore[no-untyped-def]
+    drop(window, clips["text"])
+    assert window.table.source.rows == []
+    assert "Not audio" in window.notice.text()
+    md = QMimeData()
+    md.setText("just text")
+    ev = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, md,
+                         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window.windowHandle(), ev)
+    assert not ev.isAccepted()
+
+
+def test_selecting_a_row_updates_both_plots(qtbot, window, clips) -> None:  # type: ignore[no-untyped-def]
+    window.add_files([str(clips["chirp"][0]), str(clips["noise"][0])])
+    wait_idle(qtbot, window)
+    for row in (1, 0):
+        window.table.select_source_row(row)
+        res = window.table.source.rows[row].result
+        v = window.views
+        np.testing.assert_allclose(v.spec.image.image, res.spectrogram_db)  # type: ignore[union-attr]
+        assert v.spec.image.levels is not None and tuple(v.spec.image.levels) == (-90.0, -10.0)
+        assert set(v.probs.class_curves) == set(CLASSES)
+        for i, lab in enumerate(res.labels):  # type: ignore[union-attr]
+            _, y = v.probs.class_curves[lab].getData()
+            assert np.allclose(y, res.timeline[:, i])  # type: ignore[union-attr]
+        top = v.probs.class_curves[res.label]  # type: ignore[union-attr]
+        assert top.opts["pen"].width() > 1
+        np.testing.assert_allclose(v.bars.values, res.probs)  # type: ignore[union-attr]
+        assert v.bars.top_label.text() == res.label  # type: ignore[union-attr]
+    # spectrogram and curves share the time axis
+    assert window.views.probs.getViewBox().linkedView(0) is window.views.spec.getViewBox()
+
+
+def test_saliency_overlay_seek_and_view_settings(qtbot, window, clips, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window.add_files([str(clips["tone"][0])])
+    wait_idle(qtbot, window)
+    window.actions_.saliency.trigger()
+    qtbot.waitUntil(lambda: bool(window.saliency_cache), timeout=WAIT_MS)
+    sal = window.views.spec.overlay.image
+    assert sal is not None and sal.shape == window.views.spec.image.image.shape
+    assert window.views.spec.overlay.isVisible() and 0 <= sal.min() and sal.max() <= 1
+    g = window.views.graphics  # a click on the probability plot seeks there
+    scene_pos = window.views.probs.vb.mapViewToScene(QPointF(0.25, 0.5))
+    qtbot.mouseClick(g.viewport(), Qt.MouseButton.LeftButton, pos=g.mapFromScene(scene_pos))
+    assert window.views.spec.cursor.isVisible()
+    assert window.views.spec.cursor.value() == pytest.approx(0.25, abs=0.02)
+    assert window.views.probs.cursor.value() == window.views.spec.cursor.value()
+    window.set_colormap("viridis")
+    window.set_db_range(60)
+    assert tuple(window.views.spec.image.levels) == (-70.0, -10.0)
+    window.close()
+    again = make_window(qtbot, window.model.path, tmp_path)  # type: ignore[union-attr]
+    assert again.colormap == "viridis" and again.db_range == 60
+    assert str(clips["tone"][0]) in [a.data() for a in again.actions_.recent_menu.actions()]
+
+
+def test_export_table_and_timelines(qtbot, window, clips, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    files = [clips["tone"][0], clips["corrupt"][0], clips["noise"][1]]
+    window.add_files([str(p) for p in files])
+    wait_idle(qtbot, window)
+    out = tmp_path / "results.csv"
+    window.export(str(out), "table")
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 3 and [r["file"] for r in rows] == [str(p) for p in files]
+    assert rows[0]["top_class"] == "tone" and rows[1]["error"]
+    window.export(str(tmp_path / "t.json"), "timelines")
+    data = json.loads((tmp_path / "t.json").read_text())
+    assert len(data) == 3 and data[0]["labels"] == list(CLASSES) and "error" in data[1]
+    window.export(str(tmp_path / "t.csv"), "timelines")
+    lines = list(csv.DictReader((tmp_path / "t.csv").open()))
+    assert {r["class"] for r in lines} == set(CLASSES)
+
+
+def test_close_while_working_stops_the_thread(qtbot, tiny_model, synth_data, tmp_path,
+                                              capfd) -> None:  # type: ignore[no-untyped-def]
+    w = make_window(qtbot, tiny_model, tmp_path)
+    w.add_files([str(synth_data)] * 4)  # 240 files queued in 4 jobs
+    qtbot.waitUntil(lambda: any(r.state == "done" for r in w.table.source.rows), timeout=WAIT_MS)
+    w.close()
+    assert not w.host.thread.isRunning()
+    assert any(r.state == "queued" for r in w.table.source.rows)  # it really stopped early
+    assert "QThread" not in capfd.readouterr().err
+
+
+def test_missing_default_model_is_a_clear_message(qtbot, tmp_path, monkeypatch, clips) -> None:  # type: ignore[no-untyped-def]
+    import audioclf.checkpoint
+
+    monkeypatch.setattr(audioclf.checkpoint, "default_model_path",
+                        lambda: tmp_path / "nowhere" / "default.safetensors")
+    w = make_window(qtbot, None, tmp_path)
+    assert w.model is None and "Open model" in w.notice.text()
+    assert "no model" in w.model_label.text()
+    w.add_files([str(clips["tone"][0])])
+    wait_idle(qtbot, w)
+    assert w.table.source.rows[0].state == "error"
+    assert not w.actions_.train.isEnabled() and w.actions_.train.toolTip() == "coming"
+
+
+def test_play_never_crashes_headless(qtbot, window, clips) -> None:  # type: ignore[no-untyped-def]
+    window.add_files([str(clips["tone"][0])])
+    wait_idle(qtbot, window)
+    window.actions_.play.trigger()  # plays, or says why not
+    qtbot.wait(50)
+    assert window.player.playing or "Playback" in window.notice.text()
+    window.player.stop()

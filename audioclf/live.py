@@ -1,10 +1,10 @@
 """Live classification engine (Qt-free): a worker thread from audio source to timeline points.
 
-:class:`LiveSession` owns one worker thread. Every hop (0.1 s) it drains its source (a
+:class:`LiveSession` owns one worker thread. Every ``poll_s`` (25 ms) it drains its source (a
 microphone's ring buffer, or an array/file for tests and benchmarks), converts the frames to
 mono at the model's rate, pushes them into a :class:`~audioclf.inference.StreamingClassifier`
 and publishes a :class:`LiveUpdate`: only the new spectrogram columns (dB) and the new
-timeline points. Updates go to an optional callback (called in the worker thread) and to a
+timeline points (one per completed 0.1 s hop; the model runs once per hop). Updates go to an optional callback (called in the worker thread) and to a
 bounded queue that a UI timer drains with :meth:`LiveSession.poll`.
 
 When the worker falls behind, stale audio is dropped in whole hops before any work is done
@@ -38,7 +38,8 @@ from audioclf.segments import Segment, Segmenter
 
 HISTORY_S = 300.0  # seconds of model-rate audio kept for "Save recording"
 MAX_BACKLOG_HOPS = 4  # more unprocessed audio than this is dropped, in whole hops
-QUEUE_LEN = 256  # updates kept for poll() (about 25 s at one update per hop)
+QUEUE_LEN = 512  # updates kept for poll() (about 12 s at one update per poll)
+POLL_S = 0.025  # how often the worker drains a real-time source (new columns this often)
 
 
 class Source(Protocol):
@@ -140,11 +141,12 @@ class LiveSession:
     def __init__(self, clf: Classifier, source: Source,
                  on_update: Callable[[LiveUpdate], None] | None = None,
                  history_s: float = HISTORY_S, max_backlog_hops: int = MAX_BACKLOG_HOPS,
-                 segmenter: Segmenter | None = None) -> None:
+                 segmenter: Segmenter | None = None, poll_s: float = POLL_S) -> None:
         self.clf, self.source, self.on_update = clf, source, on_update
         self.rate = clf.fcfg.sample_rate
         self.labels = clf.labels
         self.hop_s = TIMELINE_HOP_S
+        self.poll_s = poll_s  # worker wake-up period for real-time sources, seconds
         self.max_backlog_hops = max_backlog_hops
         self.history = RingBuffer(max(1, int(history_s * self.rate)))
         self.segmenter = segmenter or Segmenter(self.labels)
@@ -219,10 +221,10 @@ class LiveSession:
                 if frames.shape[0]:
                     self._process(stream, conv.push(frames), t_in)
                 if src.realtime:
-                    tick += self.hop_s
+                    tick += self.poll_s
                     now = time.monotonic()
-                    if tick < now:  # late: no catch-up bursts, next tick one hop from now
-                        tick = now + self.hop_s
+                    if tick < now:  # late: no catch-up bursts, next tick one period from now
+                        tick = now + self.poll_s
                     self._stop.wait(tick - now)
             for seg in self.segmenter.flush():
                 self._publish(LiveUpdate(np.zeros((self.clf.fcfg.n_mels, 0), np.float32), 0.0,

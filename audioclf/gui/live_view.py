@@ -8,6 +8,7 @@ stalled) come back as ``session.error`` and are shown in the status line; Record
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,9 @@ from audioclf.gui.widgets.live_plots import LivePlots
 from audioclf.inference import TIMELINE_HOP_S, Classifier
 from audioclf.live import LiveSession, MicSource, Source, save_clip_to_class
 from audioclf.segments import BACKGROUND_NAMES
+from audioclf.gui.pyside_compat import pin_none
+
+pin_none()  # PySide6 6.12 on Python 3.11 leaks None references on every void call
 
 FPS = 30  # redraw timer rate
 LIVE_DEVICE = "live/input_device"  # remembered input device name ("" = system default)
@@ -179,6 +183,10 @@ class LiveView(QWidget):
             self.record_action.setChecked(False)
             return False
         self.plots.configure(clf.fcfg, clf.labels, TIMELINE_HOP_S)
+        # A full (gen 2) garbage collection over torch + Qt + pyqtgraph objects froze the
+        # event loop for 120-200 ms mid-stream; objects alive now are long-lived: freeze them
+        # out of the collector's scans (refcounting still frees them).
+        gc.freeze()
         self.heard = []
         self.heard_label.setText("Heard: ")
         self.session = LiveSession(clf, source)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench screenshot default-model lint clean system-deps
+.PHONY: run test bench screenshot screenshot-live default-model lint clean system-deps
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -32,3 +32,6 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+screenshot-live: $(STAMP)
+	$(BIN)/python scripts/screenshot_live.py --out docs/screenshot-live.png

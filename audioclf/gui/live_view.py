@@ -74,6 +74,8 @@ class LiveView(QWidget):
         self.record_action.setShortcut(QKeySequence("Ctrl+R"))
         self.record_action.setToolTip("Record from the microphone and classify live (Ctrl+R)")
         self.record_action.toggled.connect(self._on_record_toggled)
+        self.record_action.toggled.connect(
+            lambda on: self.record_action.setText("Stop" if on else "Record"))
         self.record_button = QToolButton()  # shows and drives the action: one checked state
         self.record_button.setDefaultAction(self.record_action)
         self.record_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)

@@ -88,8 +88,7 @@ class MainWindow(QMainWindow):
         self.views.seekRequested.connect(self.player.seek)
         self.table.rowSelected.connect(self.show_row)
 
-        self.host = WorkerHost(self)
-        w = self.host.worker
+        self.host = w = WorkerHost(self)  # its signals arrive in this (UI) thread
         w.modelLoaded.connect(self._on_model_loaded)
         w.modelFailed.connect(self._on_model_failed)
         w.itemsReady.connect(self._on_items)

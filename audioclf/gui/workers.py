@@ -5,8 +5,11 @@ runs ``Classifier.classify_files`` and sends results back as signals carrying da
 numpy arrays; every failure becomes a signal with a one-line message. Cancellation is
 cooperative: the main thread raises a job-id watermark that the worker checks between steps.
 
-PySide6 trap (see shared notes): connect worker signals only to slots of QObjects living in
-the main thread (bound methods of widgets), never to lambdas, or they run in the worker.
+PySide6 trap (see shared notes, and seen here with 6.12: a @Slot overridden in a subclass,
+or a method wrapped after class creation, ran in the worker thread): the UI never connects
+to the worker's signals. :class:`WorkerHost` lives in the UI thread and re-emits them through
+signal-to-signal connections, which Qt queues by the host's thread affinity in C++, so
+whatever the UI connects to the host's signals runs in the UI thread.
 """
 
 from __future__ import annotations
@@ -142,9 +145,29 @@ class InferenceWorker(QObject):
             self.saliencyFailed.emit(path, f"{path}: could not explain ({exc})")
 
 
-class WorkerHost(QObject):
-    """Owns the thread and the worker; the UI thread talks to the worker only through here."""
+def reserve_ui_core() -> None:
+    """Leave one CPU core to the UI thread: torch's intra-op threads (OpenMP, which spins
+    while waiting) on every core starved the event loop and, on a busy 2-core machine, made a
+    200-file batch 10x slower (bench/ui_stall.py). Process-wide, so done once, here."""
+    import torch
 
+    want = max(1, (os.cpu_count() or 2) - 1)
+    if torch.get_num_threads() > want:
+        torch.set_num_threads(want)
+
+
+class WorkerHost(QObject):
+    """Owns the thread and the worker; the UI thread talks to the worker only through here.
+
+    Its result signals mirror the worker's and are always emitted in the UI thread.
+    """
+
+    modelLoaded = Signal(object)
+    modelFailed = Signal(str)
+    itemsReady = Signal(int, object)
+    jobDone = Signal(int, bool)
+    saliencyReady = Signal(str, object)
+    saliencyFailed = Signal(str, str)
     _load = Signal(str, str)
     _classify = Signal(int, object)
     _explain = Signal(str)
@@ -159,6 +182,11 @@ class WorkerHost(QObject):
         self._load.connect(self.worker.load_model)
         self._classify.connect(self.worker.classify)
         self._explain.connect(self.worker.explain)
+        w = self.worker
+        for name in ("modelLoaded", "modelFailed", "itemsReady", "jobDone", "saliencyReady",
+                     "saliencyFailed"):  # signal -> signal: queued into this (UI) thread
+            getattr(w, name).connect(getattr(self, name))
+        reserve_ui_core()
         self._next_job = 0
         self.thread.start()
 

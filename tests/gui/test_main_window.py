@@ -81,15 +81,26 @@ def labels_by_name(w: MainWindow) -> dict[str, str]:
             for r in w.table.source.rows}
 
 
-def test_drop_files_fills_table_with_top_classes(qtbot, window, clips) -> None:  # type: ignore[no-untyped-def]
-    files = [clips[k][0] for k in CLASSES] + [clips[k][1] for k in CLASSES]
+def core_labels(model: Path, files: list[Path]) -> dict[str, str]:
+    from audioclf.inference import Classifier
+
+    clf = Classifier.from_file(model, "cpu")
+    return {Path(r.path).name: r.label for r in clf.classify_files(files)}  # type: ignore[union-attr]
+
+
+def test_drop_files_fills_table_with_top_classes(qtbot, window, synth_data, tiny_model) -> None:  # type: ignore[no-untyped-def]
+    files = sorted(synth_data.glob("*/*_[0-2].wav"))  # 3 clips of each class
     assert drop(window, files)
     wait_idle(qtbot, window)
-    assert labels_by_name(window) == {p.name: p.parent.name if p.parent.name in CLASSES
-                                      else p.stem[:-1] for p in files}
+    got = labels_by_name(window)
+    assert got == core_labels(tiny_model, files)  # exactly what the core says
+    right = sum(got[p.name] == p.parent.name for p in files)
+    # The session's tiny model stops training at its first perfect validation epoch, so it
+    # is right on most, not all, clips; the GUI's job is to show exactly what the core says.
+    assert right >= 2 * len(files) // 3
     assert window.table.model().rowCount() == len(files)
     assert not window.progress.isVisible()
-    assert "6 files" in window.activity.text()
+    assert f"{len(files)} files" in window.activity.text()
     # sortable: by confidence, descending
     window.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
     conf = [r.result.confidence for r in window.table.rows_in_view_order()]  # type: ignore[union-attr]
@@ -102,7 +113,9 @@ def test_drop_over_table_and_folder_expands(qtbot, window, clips) -> None:  # ty
     got = labels_by_name(window)
     assert len(got) == 7  # 6 clips found recursively + the corrupt .wav; the .txt is not audio
     assert got["corrupt.wav"] == "error"
-    assert all(got[f"{k}{i}.wav"] == k for k in CLASSES for i in (0, 1))
+    clips_ = [p for k in CLASSES for p in clips[k]]
+    assert {k: v for k, v in got.items() if k != "corrupt.wav"} == core_labels(
+        window.model.path, clips_)  # type: ignore[union-attr]
 
 
 def test_corrupt_file_gives_error_row_and_others_work(qtbot, window, clips) -> None:  # type: ignore[no-untyped-def]
@@ -228,3 +241,26 @@ def test_play_never_crashes_headless(qtbot, window, clips) -> None:  # type: ign
     qtbot.wait(50)
     assert window.player.playing or "Playback" in window.notice.text()
     window.player.stop()
+
+
+class _ThreadCheckingWindow(MainWindow):
+    """Records which thread runs the result slots (the PySide6 cross-thread trap)."""
+
+    from PySide6.QtCore import Slot
+
+    seen: list[bool] = []
+
+    @Slot(int, object)
+    def _on_items(self, job, items) -> None:  # type: ignore[no-untyped-def]
+        from PySide6.QtCore import QThread
+
+        self.seen.append(QThread.currentThread() is QApplication.instance().thread())
+        super()._on_items(job, items)
+
+
+def test_results_arrive_on_the_ui_thread(qtbot, tiny_model, tmp_path, clips) -> None:  # type: ignore[no-untyped-def]
+    w = _ThreadCheckingWindow(tiny_model, "cpu", settings=open_settings(str(tmp_path / "s.ini")))
+    qtbot.addWidget(w)
+    w.add_files([str(clips["tone"][0]), str(clips["noise"][0])])
+    wait_idle(qtbot, w)
+    assert w.seen and all(w.seen)

@@ -26,7 +26,9 @@ class ClipBars(QWidget):
         self.plot.setLabel("bottom", "Clip probability")
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.getPlotItem().invertY(True)  # first class at the top
-        self.bars: pg.BarGraphItem | None = None
+        self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.7, pen=None)
+        self.plot.addItem(self.bars)
+        self._labels: list[str] = []
         self.values = np.zeros(0, np.float32)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -35,17 +37,17 @@ class ClipBars(QWidget):
         lay.addWidget(self.plot, 1)
 
     def set_probs(self, labels: list[str], probs: np.ndarray) -> None:
-        self.clear()
         k = len(labels)
         best = int(np.argmax(probs))
         self.values = np.asarray(probs, np.float32).copy()
         brushes = [pg.mkBrush(class_color(i, k) if i == best else faded(class_color(i, k), 120))
                    for i in range(k)]
-        self.bars = pg.BarGraphItem(x0=np.zeros(k), y=np.arange(k), width=self.values,
-                                    height=0.7, brushes=brushes, pen=None)
-        self.plot.addItem(self.bars)
-        self.plot.getAxis("left").setTicks([[(i, s) for i, s in enumerate(labels)]])
-        self.plot.setYRange(-0.6, k - 0.4, padding=0)
+        self.bars.setOpts(x0=np.zeros(k), y=np.arange(k), width=self.values, height=0.7,
+                          brushes=brushes, pen=None)
+        if list(labels) != self._labels:
+            self._labels = list(labels)
+            self.plot.getAxis("left").setTicks([[(i, s) for i, s in enumerate(labels)]])
+            self.plot.setYRange(-0.6, k - 0.4, padding=0)
         self.top_label.setText(labels[best])
         self.top_label.setStyleSheet(f"font-size: 30pt; font-weight: bold; "
                                      f"color: {class_color(best, k).name()};")
@@ -58,7 +60,5 @@ class ClipBars(QWidget):
         self.conf_label.setText(text)
 
     def clear(self) -> None:
-        if self.bars is not None:
-            self.plot.removeItem(self.bars)
-            self.bars = None
+        self.bars.setOpts(x0=[], y=[], width=[], brushes=None)
         self.values = np.zeros(0, np.float32)

@@ -7,10 +7,12 @@ import pyqtgraph as pg
 
 from audioclf.gui.widgets.colors import class_color, faded
 
-TOP_EMPHASISED = 3  # classes drawn bold and listed first in the legend
+TOP_EMPHASISED = 3  # classes drawn bold (and above the others)
 
 
 class ProbabilityPlot(pg.PlotItem):
+    """One curve per class, created once per label set and then only updated (setData)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.setLabel("left", "Probability")
@@ -22,30 +24,37 @@ class ProbabilityPlot(pg.PlotItem):
         self.showGrid(y=True, alpha=0.25)
         self.legend = self.addLegend(offset=(-10, 5), labelTextSize="8pt")
         self.class_curves: dict[str, pg.PlotDataItem] = {}
+        self._labels: list[str] = []
         self.cursor = pg.InfiniteLine(0.0, angle=90, movable=False,
                                       pen=pg.mkPen("#888888", width=1.5))
         self.cursor.setVisible(False)
         self.addItem(self.cursor)
 
-    def clear_curves(self) -> None:
+    def _ensure_curves(self, labels: list[str]) -> None:
+        if labels == self._labels:
+            return
         for c in self.class_curves.values():
             self.removeItem(c)
         self.legend.clear()
-        self.class_curves = {}
+        self.class_curves = {lab: self.plot([], [], name=lab) for lab in labels}
+        self._labels = list(labels)
+
+    def clear_curves(self) -> None:
+        for c in self.class_curves.values():
+            c.setData([], [])
 
     def set_timeline(self, times: np.ndarray, timeline: np.ndarray, labels: list[str],
                      clip_probs: np.ndarray, duration_s: float) -> None:
         """``times`` (N,) s, ``timeline`` (N, K); classes ranked by ``clip_probs`` (K,)."""
-        self.clear_curves()
+        self._ensure_curves(list(labels))
         if len(times) == 1:  # a clip no longer than the window: one value over the whole clip
             times = np.array([0.0, max(duration_s, 1e-3)])
             timeline = np.repeat(timeline, 2, axis=0)
-        order = np.argsort(-clip_probs)
-        top = set(order[:TOP_EMPHASISED].tolist())
-        for i in order:  # top classes first, so they come first in the legend
-            c = class_color(int(i), len(labels))
-            pen = pg.mkPen(c, width=3) if i in top else pg.mkPen(faded(c, 110), width=1)
-            curve = self.plot(times, timeline[:, i], pen=pen, name=labels[i])
+        top = set(np.argsort(-clip_probs)[:TOP_EMPHASISED].tolist())
+        k = len(labels)
+        for i, lab in enumerate(labels):
+            c = class_color(i, k)
+            curve = self.class_curves[lab]
+            curve.setPen(pg.mkPen(c, width=3) if i in top else pg.mkPen(faded(c, 110), width=1))
             curve.setZValue(2 if i in top else 1)
-            self.class_curves[labels[i]] = curve
-        self.setYRange(0, 1.02, padding=0)
+            curve.setData(times, timeline[:, i])

@@ -44,6 +44,7 @@ class SpectrogramPlot(pg.PlotItem):
         self.hideButtons()
         self.getAxis("bottom").setStyle(showValues=False)  # the probability plot shows time
         self.fcfg: FeatureConfig | None = None
+        self._ticks_for: FeatureConfig | None = None
         self.db: np.ndarray | None = None
         self.set_colormap(colormap)
 
@@ -64,8 +65,10 @@ class SpectrogramPlot(pg.PlotItem):
         self.image.setRect(rect)
         self.overlay.setRect(rect)
         self.overlay.clear()
-        self.getAxis("left").setTicks([scales.hz_ticks(fcfg), []])
-        self.setYRange(0, db.shape[0], padding=0)
+        if fcfg != self._ticks_for:
+            self._ticks_for = fcfg
+            self.getAxis("left").setTicks([scales.hz_ticks(fcfg), []])
+            self.setYRange(0, db.shape[0], padding=0)
         self.setXRange(0, x0 + width, padding=0)
 
     def set_saliency(self, sal: np.ndarray | None) -> None:

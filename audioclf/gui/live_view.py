@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
                                QInputDialog, QLabel, QPushButton, QToolButton, QVBoxLayout,
@@ -57,9 +57,9 @@ class LiveView(QWidget):
 
     def __init__(self, model_path: str | os.PathLike[str] | None = None,
                  source_factory: SourceFactory | None = None, settings_path: str | None = None,
-                 compute_device: str = "auto") -> None:
+                 compute_device: str = "auto", settings: QSettings | None = None) -> None:
         super().__init__()
-        self.settings = st.open_settings(settings_path)
+        self.settings = settings if settings is not None else st.open_settings(settings_path)
         self.model_path = model_path
         self.compute_device = compute_device
         self.source_factory = source_factory
@@ -129,7 +129,13 @@ class LiveView(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(int(1000 / FPS))
         self.timer.timeout.connect(self._tick)
-        self.refresh_devices()
+        self._devices_listed = False  # listed on first show (PortAudio start-up is not free)
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        if not self._devices_listed:
+            self._devices_listed = True
+            self.refresh_devices()
+        super().showEvent(event)
 
     # ------------------------------------------------------------------ devices and model
     def refresh_devices(self) -> None:

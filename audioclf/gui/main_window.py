@@ -100,8 +100,30 @@ class MainWindow(QMainWindow):
         if geom is None or not self.restoreGeometry(geom):  # type: ignore[arg-type]
             self.resize(1180, 780)
         self.host.load_model(self._model_request, self.device)
+        self._add_live_view()
         if files:
             self.add_files(files)
+
+    # ------------------------------------------------------------------ live view (issue 4)
+    def _add_live_view(self) -> None:
+        """The Live tab and a Record toolbar action (Ctrl+R) that opens it."""
+        from PySide6.QtWidgets import QToolBar
+
+        from audioclf.gui.live_view import LiveView
+
+        self.live = LiveView(self._model_request or None, compute_device=self.device,
+                             settings=self.settings)
+        self.add_tab(self.live, "Live")
+        tb = self.findChild(QToolBar, "main-toolbar")
+        if tb is not None:
+            tb.addSeparator()
+            tb.addAction(self.live.record_action)
+        self.live.record_action.toggled.connect(self._show_live_tab)
+        self.live.status_changed.connect(self.activity.setText)
+
+    def _show_live_tab(self, on: bool) -> None:
+        if on:
+            self.tabs.setCurrentWidget(self.live)
 
     # ------------------------------------------------------------------ tabs, drops
     def add_tab(self, widget: QWidget, title: str) -> int:
@@ -257,7 +279,10 @@ class MainWindow(QMainWindow):
     def _on_model_loaded(self, info: ModelInfo) -> None:
         self.model = info
         self.saliency_cache.clear()
+        self.live.set_model_path(info.path)  # live view (issue 4): next Record uses it
+        self.live.compute_device = self.device
         self._set_model_labels(info.name, info.device)
+        self.views.prepare(info.labels)
         a = self.actions_
         a.model_name.setText(f"{info.name} ({len(info.labels)} classes)")
         a.classes_menu.clear()
@@ -358,4 +383,5 @@ class MainWindow(QMainWindow):
         self.settings.setValue(st.GEOMETRY, self.saveGeometry())
         self.settings.sync()
         self.player.stop()
+        self.live.shutdown()  # live view (issue 4): stop its worker thread
         self.host.shutdown()

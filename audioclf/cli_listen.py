@@ -96,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
 
     session = LiveSession(clf, source, on_update=emit)
     print(f"listening on '{source.name}' ({source.rate} Hz) with {len(labels)} classes; "
-          f"{'for %.1f s' % args.seconds if args.seconds else 'Ctrl+C to stop'}",
+          f"{f'for {args.seconds:.1f} s' if args.seconds else 'Ctrl+C to stop'}",
           file=sys.stderr, flush=True)
     session.start()
     deadline = None if args.seconds is None else time.monotonic() + args.seconds

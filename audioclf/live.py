@@ -23,9 +23,10 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -90,13 +91,13 @@ class ArraySource:
                  block_s: float = TIMELINE_HOP_S, speed: float = 1.0) -> None:
         self.samples = np.asarray(samples, np.float32)
         self.rate, self.realtime, self.speed = int(rate), realtime, speed
-        self.block = max(1, int(round(block_s * rate)))
+        self.block = max(1, round(block_s * rate))
         self.name = "<array>"
         self._pos = 0
         self._t0 = 0.0
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], rate: int, **kw: float) -> "ArraySource":
+    def from_file(cls, path: str | os.PathLike[str], rate: int, **kw: float) -> ArraySource:
         return cls(load(path, rate), rate, **kw)  # type: ignore[arg-type]
 
     def start(self) -> None:
@@ -199,7 +200,7 @@ class LiveSession:
         src = self.source
         conv = StreamConverter(src.rate, self.rate)
         stream = self.clf.stream()
-        hop_native = max(1, int(round(self.hop_s * src.rate)))
+        hop_native = max(1, round(self.hop_s * src.rate))
         try:
             src.start()
             tick = time.monotonic()

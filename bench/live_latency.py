@@ -23,8 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from audioclf.inference import TIMELINE_HOP_S, Classifier  # noqa: E402
-from audioclf.live import ArraySource, LiveSession, LiveUpdate  # noqa: E402
+from audioclf.inference import TIMELINE_HOP_S, Classifier
+from audioclf.live import ArraySource, LiveSession, LiveUpdate
 
 FSDD_TEST = Path("/work/shared/data/fsdd/test")
 

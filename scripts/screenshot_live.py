@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from vmic import PipeFeeder, PulseServer, digits_program  # noqa: E402
+from vmic import PipeFeeder, PulseServer, digits_program
 
 FSDD_TEST = Path("/work/shared/data/fsdd/test")
 DISPLAY = ":98"

@@ -22,6 +22,7 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
+from typing_extensions import Self
 
 PIPE_RATE = 16000  # Hz, the FIFO's format
 BLOCK_S = 0.01  # the feeder writes 10 ms blocks
@@ -49,16 +50,16 @@ class PulseServer:
         }
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout_s: float = 10.0) -> "PulseServer":
+    def start(self, timeout_s: float = 10.0) -> PulseServer:
         mods = [
             f"module-native-protocol-unix auth-anonymous=1 socket={self.env['PULSE_SERVER'][5:]}",
             "module-null-sink sink_name=vspk rate=48000 channels=1",
             "module-null-source source_name=silence rate=48000 channels=1",
-            "module-loopback source=silence sink=vspk latency_msec=30 source_dont_move=true "
-            "sink_dont_move=true",
+            ("module-loopback source=silence sink=vspk latency_msec=30 source_dont_move=true "
+            "sink_dont_move=true"),
             "module-remap-source source_name=vmic master=vspk.monitor channels=1",
-            f"module-pipe-source source_name=pipemic file={self.fifo} format=s16le "
-            f"rate={PIPE_RATE} channels=1",
+            (f"module-pipe-source source_name=pipemic file={self.fifo} format=s16le "
+            f"rate={PIPE_RATE} channels=1"),
         ]
         cmd = ["pulseaudio", "--daemonize=no", "--system=no", "--use-pid-file=no",
                "--exit-idle-time=-1", "--disallow-exit", "--realtime=no", "--high-priority=no",
@@ -93,7 +94,7 @@ class PulseServer:
         self.proc = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self) -> "PulseServer":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -114,7 +115,7 @@ class PipeFeeder:
         self.written_s = 0.0
         self._thread = threading.Thread(target=self._run, name="pipe-feeder", daemon=True)
 
-    def start(self) -> "PipeFeeder":
+    def start(self) -> PipeFeeder:
         self._thread.start()
         return self
 

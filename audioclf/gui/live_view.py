@@ -16,19 +16,28 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
-                               QInputDialog, QLabel, QPushButton, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from audioclf.audio.io import write_audio
 from audioclf.errors import AudioclfError
 from audioclf.gui import settings as st
+from audioclf.gui.pyside_compat import pin_none
 from audioclf.gui.widgets.live_level import LevelMeter
 from audioclf.gui.widgets.live_plots import LivePlots
 from audioclf.inference import TIMELINE_HOP_S, Classifier
 from audioclf.live import LiveSession, MicSource, Source, save_clip_to_class
 from audioclf.segments import BACKGROUND_NAMES
-from audioclf.gui.pyside_compat import pin_none
 
 pin_none()  # PySide6 6.12 on Python 3.11 leaks None references on every void call
 
@@ -131,7 +140,7 @@ class LiveView(QWidget):
         self.timer.timeout.connect(self._tick)
         self._devices_listed = False  # listed on first show (PortAudio start-up is not free)
 
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if not self._devices_listed:
             self._devices_listed = True
             self.refresh_devices()
@@ -323,6 +332,6 @@ class LiveView(QWidget):
         """Stop the worker (call when the window closes)."""
         self.stop()
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.shutdown()
         super().closeEvent(event)

@@ -6,6 +6,7 @@ CLI records them through PortAudio -> ALSA -> PulseAudio like any microphone.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -42,7 +43,7 @@ def _wait_listening(proc: subprocess.Popen[str], timeout_s: float = 120.0) -> st
         if not line and proc.poll() is not None:
             break
     proc.kill()
-    out, err = proc.communicate()
+    _out, err = proc.communicate()
     pytest.fail(f"audioclf listen did not start (rc={proc.returncode}): {err[-2000:]}")
 
 
@@ -63,7 +64,7 @@ def _play_and_collect(pulse: PulseServer, feeder: PipeFeeder, model: Path, progr
         assert set(r) == {"t", "label", "confidence", "probs"}
         assert r["label"] == max(r["probs"], key=r["probs"].get)
         assert abs(sum(r["probs"].values()) - 1.0) < 1e-3
-    assert all(b["t"] > a["t"] for a, b in zip(rows, rows[1:]))
+    assert all(b["t"] > a["t"] for a, b in itertools.pairwise(rows))
     return labels, [(r["t"], np.array([r["probs"][k] for k in labels])) for r in rows]
 
 
@@ -110,7 +111,7 @@ def test_listen_without_any_input_device_fails_with_one_line(tmp_path: Path,
     (tmp_path / "c").write_text("autospawn = no\n")
     r = subprocess.run([sys.executable, "-m", "audioclf", "listen", "--model", str(tiny_model),
                         "--seconds", "1"], env={**os.environ, **env}, cwd=REPO, text=True,
-                       capture_output=True, timeout=120)
+                       capture_output=True, timeout=120, check=False)
     assert r.returncode != 0
     lines = [ln for ln in r.stderr.splitlines() if ln.strip() and "ALSA lib" not in ln]
     assert lines and lines[-1].startswith("audioclf: error:"), r.stderr
@@ -128,7 +129,7 @@ def test_listen_reports_a_vanished_device(pipemic: tuple[PulseServer, PipeFeeder
     feeder.stop()
     pulse.stop()
     t0 = time.monotonic()
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode != 0
     assert time.monotonic() - t0 < 15
     last = [ln for ln in err.splitlines() if ln.strip() and "ALSA lib" not in ln][-1]

@@ -34,7 +34,7 @@ class LevelMeter(QWidget):
     def _x(self, db: float) -> float:
         return (db - FLOOR_DB) / -FLOOR_DB * self.width()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt name
+    def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("#202020"))
         w = self._x(self.level_db)

@@ -119,7 +119,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         if not self._dirty or not hasattr(self, "fcfg"):
             return False
         self._dirty = False
-        ncols = int(round(self.span_s / self.col_dt))
+        ncols = round(self.span_s / self.col_dt)
         cols = self._ordered(self._spec, self.n_cols, ncols)  # (n, F)
         if cols.shape[0]:
             if self._img.shape != (cols.shape[1], ncols):

@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
         self.live.set_model_path(info.path)  # live view (issue 4): next Record uses it
         self.live.compute_device = self.device
         self._set_model_labels(info.name, info.device)
-        self.views.prepare(info.labels)
+        self.views.prepare(info.labels, info.feature_config)
         a = self.actions_
         a.model_name.setText(f"{info.name} ({len(info.labels)} classes)")
         a.classes_menu.clear()

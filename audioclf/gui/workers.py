@@ -29,6 +29,7 @@ from audioclf.errors import AudioclfError
 log = logging.getLogger(__name__)
 EMIT_INTERVAL_S = 0.1  # batch results into one signal at most this often
 STOP_WAIT_MS = 30_000  # how long closing waits for the current step to end
+WORKER_NICE = 5  # the worker thread's nice value (Linux), below the UI thread's
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,17 @@ class InferenceWorker(QObject):
         super().__init__()
         self._clf: Any = None  # audioclf.inference.Classifier, touched only in this thread
         self.cancel_below = 0  # jobs with id < this are cancelled (set from the UI thread)
+
+    @Slot()
+    def lower_priority(self) -> None:
+        """Runs in the worker thread: nice it (Linux: per thread) so the UI thread wins
+        the CPU whenever both want it. Best effort; ignored where unsupported."""
+        import threading
+
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+        except (AttributeError, OSError, PermissionError):
+            pass
 
     def _cancelled(self, job: int) -> bool:
         return job < self.cancel_below
@@ -179,6 +191,7 @@ class WorkerHost(QObject):
         self.worker = InferenceWorker()
         self.worker.moveToThread(self.thread)
         self.thread.finished.connect(self.worker.deleteLater)
+        self.thread.started.connect(self.worker.lower_priority)
         self._load.connect(self.worker.load_model)
         self._classify.connect(self.worker.classify)
         self._explain.connect(self.worker.explain)

@@ -22,6 +22,7 @@ class ClipBars(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
+        self.plot.disableAutoRange()
         self.plot.setXRange(0, 1, padding=0.02)
         self.plot.setLabel("bottom", "Clip probability")
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)

@@ -21,6 +21,7 @@ class ProbabilityPlot(pg.PlotItem):
         self.setYRange(0, 1.02, padding=0)
         self.setMouseEnabled(x=True, y=False)
         self.hideButtons()
+        self.disableAutoRange()  # ranges are set explicitly; saves work on every update
         self.showGrid(y=True, alpha=0.25)
         self.legend = self.addLegend(offset=(-10, 5), labelTextSize="8pt")
         self.class_curves: dict[str, pg.PlotDataItem] = {}
@@ -30,7 +31,7 @@ class ProbabilityPlot(pg.PlotItem):
         self.cursor.setVisible(False)
         self.addItem(self.cursor)
 
-    def _ensure_curves(self, labels: list[str]) -> None:
+    def prepare(self, labels: list[str]) -> None:
         if labels == self._labels:
             return
         for c in self.class_curves.values():
@@ -46,7 +47,7 @@ class ProbabilityPlot(pg.PlotItem):
     def set_timeline(self, times: np.ndarray, timeline: np.ndarray, labels: list[str],
                      clip_probs: np.ndarray, duration_s: float) -> None:
         """``times`` (N,) s, ``timeline`` (N, K); classes ranked by ``clip_probs`` (K,)."""
-        self._ensure_curves(list(labels))
+        self.prepare(list(labels))
         if len(times) == 1:  # a clip no longer than the window: one value over the whole clip
             times = np.array([0.0, max(duration_s, 1e-3)])
             timeline = np.repeat(timeline, 2, axis=0)

@@ -42,7 +42,8 @@ class SpectrogramPlot(pg.PlotItem):
         self.setLabel("left", "Frequency (Hz)")
         self.setMouseEnabled(x=True, y=False)
         self.hideButtons()
-        self.getAxis("bottom").setStyle(showValues=False)  # the probability plot shows time
+        self.disableAutoRange()  # ranges are set explicitly; saves work on every update
+        self.hideAxis("bottom")  # the probability plot under it shows the (linked) time axis
         self.fcfg: FeatureConfig | None = None
         self._ticks_for: FeatureConfig | None = None
         self.db: np.ndarray | None = None

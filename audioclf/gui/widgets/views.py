@@ -57,6 +57,22 @@ class FileViews(QWidget):
         self.bars.set_probs(result.labels, result.probs)
         self.set_cursor(None)
 
+    def prepare(self, labels: list[str], fcfg: FeatureConfig) -> None:
+        """A model was loaded: create the per-class curves and render each item once off
+        screen (lookup tables, tick pictures, glyphs), so the first result shown during a
+        batch costs the UI thread a normal redraw, not a first one."""
+        self.probs.prepare(labels)
+        k, f = len(labels), fcfg.n_mels
+        self.spec.set_spectrogram(np.full((f, 8), -100.0, np.float32), fcfg)
+        self.probs.set_timeline(np.array([0.5]), np.full((1, k), 1.0 / k), labels,
+                                np.full(k, 1.0 / k), 1.0)
+        self.bars.set_probs(labels, np.full(k, 1.0 / k))
+        self.graphics.grab()
+        self.bars.grab()
+        self.spec.clear_data()
+        self.probs.clear_curves()
+        self.bars.set_message("—", "Drop audio files here")
+
     def show_failure(self, path: str, error: str) -> None:
         self.path, self.duration_s = path, 0.0
         self.spec.clear_data()

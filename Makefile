@@ -33,5 +33,14 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) build *.egg-info
 
+# The main window under Xvfb :99 (started and stopped here by PID) with a dropped FSDD clip.
+# make screenshot [MODEL=path.safetensors] [CLIP=file.wav] [SHOT_ARGS=--saliency]
+CLIP ?= ../shared/data/fsdd/test/7/7_george_0.wav
+screenshot: $(STAMP)
+	@Xvfb :99 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & xpid=$$!; sleep 0.5; \
+	DISPLAY=:99 QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshot.py \
+	  $(if $(MODEL),--model $(MODEL)) --clip $(CLIP) --out docs/screenshot.png $(SHOT_ARGS); \
+	rc=$$?; kill $$xpid; wait $$xpid 2>/dev/null; exit $$rc
+
 screenshot-live: $(STAMP)
 	$(BIN)/python scripts/screenshot_live.py --out docs/screenshot-live.png

@@ -38,6 +38,7 @@ class ProbabilityPlot(pg.PlotItem):
             self.removeItem(c)
         self.legend.clear()
         self.class_curves = {lab: self.plot([], [], name=lab) for lab in labels}
+        self.legend.setColumnCount(max(1, -(-len(labels) // 4)))  # at most 4 rows
         self._labels = list(labels)
 
     def clear_curves(self) -> None:

@@ -80,6 +80,11 @@ class ModelConfig:
     bidirectional: bool = False  # a causal-friendly default; True is allowed
     dropout: float = 0.1  # between LSTM layers and before the head
     window_s: float = 1.0  # analysis window of the timeline = the training clip length
+    # Per-example input normalisation inside the model, over true frames only:
+    # "band_mean" subtracts each mel band's mean over time (cepstral-mean-like: invariant to
+    # gain and microphone colouring), "mean" subtracts one mean (gain only), "none" nothing.
+    # It works on the window the model sees, so files and live audio stay identical.
+    input_norm: str = "mean"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "conv_channels", tuple(int(c) for c in self.conv_channels))

@@ -163,31 +163,33 @@ def noise_bank(cfg: FeatureConfig, seconds: float = 8.0, seed: int = 0) -> torch
 class Augment:
     """Training-side augmentation; all on cached features, so epochs stay cheap."""
 
-    stretch: float = 0.15  # speed perturbation: time axis resampled by 1 +- stretch
-    warp: float = 0.10  # vocal-tract-length-like warp of the mel axis by 1 +- warp
-    gain_db: float = 12.0  # random gain +- this many dB
-    embed_prob: float = 0.5  # place the clip at a random offset inside a longer window
-    noise_prob: float = 0.5  # mix background noise under the whole example
-    snr_db: tuple[float, float] = (5.0, 40.0)  # signal-to-noise range when mixing
-    time_masks: int = 1  # SpecAugment time masks, each up to 10% of the frames
-    freq_masks: int = 1  # SpecAugment frequency masks, each up to 15% of the bands
+    stretch: float = 0.10  # speed perturbation: time axis resampled by 1 +- stretch
+    warp: float = 0.08  # vocal-tract-length-like warp of the mel axis by 1 +- warp
+    gain_db: float = 6.0  # random gain +- this many dB
+    embed_prob: float = 0.4  # place the clip at a random offset inside a longer, silent window
+    noise_prob: float = 0.4  # mix background noise under the whole example
+    snr_db: tuple[float, float] = (15.0, 50.0)  # noise level below the example's peak band
+    time_mask: float = 0.08  # one SpecAugment time mask of up to this fraction of frames
+    freq_mask: float = 0.10  # one SpecAugment frequency mask of up to this fraction of bands
 
 
-def _resize(x: torch.Tensor, size: int, dim: int) -> torch.Tensor:
-    """Linear resampling of a (F, T) tensor along ``dim`` to ``size`` points."""
-    if x.shape[dim] == size:
+def _resize(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Linear resampling of (F, T) along time to ``size`` frames."""
+    if x.shape[1] == size:
         return x
-    y = x.unsqueeze(0) if dim == 1 else x.t().unsqueeze(0)
-    y = torch.nn.functional.interpolate(y, size=size, mode="linear", align_corners=True)[0]
-    return y if dim == 1 else y.t()
+    return torch.nn.functional.interpolate(x[None], size=size, mode="linear",
+                                           align_corners=True)[0]
 
 
 def _db_mix(a: torch.Tensor, b: torch.Tensor, cfg: FeatureConfig) -> torch.Tensor:
     """Power-domain sum of two normalised log-mel tensors."""
-    s = cfg.norm_std_db / 10.0
-    m = cfg.norm_mean_db / 10.0
-    pa, pb = a * s + m, b * s + m  # log10 powers
-    return (torch.logaddexp(pa * np.log(10), pb * np.log(10)) / np.log(10) - m) / s
+    k = cfg.norm_std_db / 10.0 * float(np.log(10.0))  # normalised units -> ln(power)
+    return torch.logaddexp(a * k, b * k) / k  # the dB offset (norm_mean_db) cancels out
+
+
+def floor_value(cfg: FeatureConfig) -> float:
+    """Normalised feature value of digital silence (the amin power floor)."""
+    return (10.0 * float(np.log10(cfg.amin)) - cfg.norm_mean_db) / cfg.norm_std_db
 
 
 def augment_example(
@@ -196,8 +198,7 @@ def augment_example(
 ) -> torch.Tensor:
     """One cached example (F, T) -> augmented (F, T') with T' <= ``window``."""
     n_mels, t = f.shape
-    t2 = max(1, int(round(t * rng.uniform(1 - aug.stretch, 1 + aug.stretch))))
-    f = _resize(f, t2, 1)
+    f = _resize(f, max(1, int(round(t * rng.uniform(1 - aug.stretch, 1 + aug.stretch)))))
     if aug.warp > 0:
         a = rng.uniform(1 - aug.warp, 1 + aug.warp)
         pos = torch.clamp(torch.arange(n_mels, dtype=torch.float32) * a, 0, n_mels - 1)
@@ -209,29 +210,25 @@ def augment_example(
     if f.shape[1] > window:
         s = int(rng.integers(0, f.shape[1] - window + 1))
         f = f[:, s:s + window]
-    noise = None
-    if rng.random() < aug.noise_prob or rng.random() < aug.embed_prob:
-        s = int(rng.integers(0, bank.shape[1] - window))
-        level = float(f.max()) - rng.uniform(*aug.snr_db) / cfg.norm_std_db
-        noise = bank[:, s:s + window] - float(bank.max()) + level
-    if noise is not None and rng.random() < aug.embed_prob and f.shape[1] < window:
+    if f.shape[1] < window and rng.random() < aug.embed_prob:
         length = int(rng.integers(f.shape[1], window + 1))
         off = int(rng.integers(0, length - f.shape[1] + 1))
-        # a floor well below the noise, so the mix is the noise outside the clip
-        canvas = torch.full((n_mels, length), -100.0 / cfg.norm_std_db, dtype=f.dtype)
+        canvas = torch.full((n_mels, length), floor_value(cfg), dtype=f.dtype)
         canvas[:, off:off + f.shape[1]] = f
         f = canvas
-    if noise is not None:
-        f = _db_mix(f, noise[:, : f.shape[1]], cfg)
+    if rng.random() < aug.noise_prob:
+        s = int(rng.integers(0, bank.shape[1] - f.shape[1]))
+        noise = bank[:, s:s + f.shape[1]]
+        level = float(f.max()) - rng.uniform(*aug.snr_db) / cfg.norm_std_db
+        f = _db_mix(f, noise - float(noise.max()) + level, cfg)
     f = f.clone()
-    for _ in range(aug.time_masks):
-        w = int(rng.integers(0, max(1, int(0.1 * f.shape[1])) + 1))
-        s = int(rng.integers(0, f.shape[1] - w + 1))
-        f[:, s:s + w] = 0.0
-    for _ in range(aug.freq_masks):
-        w = int(rng.integers(0, max(1, int(0.15 * n_mels)) + 1))
-        s = int(rng.integers(0, n_mels - w + 1))
-        f[s:s + w, :] = 0.0
+    fill = float(f.mean())
+    w = int(rng.integers(0, int(aug.time_mask * f.shape[1]) + 1))
+    s = int(rng.integers(0, f.shape[1] - w + 1))
+    f[:, s:s + w] = fill
+    w = int(rng.integers(0, int(aug.freq_mask * n_mels) + 1))
+    s = int(rng.integers(0, n_mels - w + 1))
+    f[s:s + w, :] = fill
     return f
 
 

@@ -50,6 +50,8 @@ class ConvLSTM(nn.Module):
         for c_out in cfg.conv_channels:
             blocks.append(ConvBlock(c_in, c_out, cfg.kernel_size, cfg.freq_pool))
             c_in, f = c_out, f // cfg.freq_pool
+        if cfg.input_norm not in ("none", "mean", "band_mean"):
+            raise ValueError(f"unknown input_norm {cfg.input_norm!r}")
         if f < 1:
             raise ValueError(f"{n_mels} mel bands are too few for {len(blocks)} pooling blocks")
         self.blocks = nn.ModuleList(blocks)
@@ -70,7 +72,7 @@ class ConvLSTM(nn.Module):
             lengths = torch.full((b,), t, dtype=torch.long, device=x.device)
         lengths = lengths.clamp(min=1, max=t)
         mask = time_mask(lengths, t)[:, None, None, :].to(x.dtype)  # (B, 1, 1, T)
-        x = x * mask
+        x = self.normalise(x * mask, mask, lengths)
         for block in self.blocks:
             x = block(x) * mask
         seq = x.permute(0, 3, 1, 2).flatten(2)  # (B, C, F', T) -> (B, T, C*F')
@@ -81,6 +83,17 @@ class ConvLSTM(nn.Module):
         last = h_n.view(self.cfg.num_layers, self.directions, b, self.cfg.hidden_size)[-1]
         final = last.permute(1, 0, 2).reshape(b, self.directions * self.cfg.hidden_size)
         return out, final, lengths
+
+    def normalise(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor
+                  ) -> torch.Tensor:
+        """Subtract the per-example mean(s) chosen by ``cfg.input_norm`` over true frames."""
+        if self.cfg.input_norm == "none":
+            return x
+        n = lengths.to(x.dtype)[:, None, None, None]  # (B, 1, 1, 1)
+        band = x.sum(dim=3, keepdim=True) / n  # (B, 1, F, 1)
+        if self.cfg.input_norm == "mean":
+            band = band.mean(dim=2, keepdim=True)
+        return (x - band) * mask
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor]:

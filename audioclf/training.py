@@ -208,7 +208,7 @@ class Trainer:
         steps = math.ceil(len(sampler) / tc.batch_size)
         opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
         sched = torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=tc.lr, total_steps=max(1, tc.epochs * steps), pct_start=0.15)
+            opt, max_lr=tc.lr, total_steps=max(1, tc.epochs * steps), pct_start=0.1)
         use_amp = tc.amp and device.type == "cuda"
         amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
         scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)

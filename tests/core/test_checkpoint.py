@@ -1,0 +1,94 @@
+"""Model files: round trip, atomic writes, and refusal of anything that is not ours."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from audioclf.checkpoint import FORMAT_VERSION, ModelBundle, build_model, load_model, save_model
+from audioclf.config import FeatureConfig, ModelConfig
+from audioclf.errors import ModelFileError
+
+FC = FeatureConfig.for_sample_rate(8000, n_mels=32)
+MC = ModelConfig(conv_channels=(4, 8), hidden_size=8)
+LABELS = ["a", "b", "c"]
+
+
+def bundle() -> ModelBundle:
+    torch.manual_seed(0)
+    return ModelBundle(build_model(FC, MC, LABELS), FC, MC, LABELS, {"val_accuracy": 0.5})
+
+
+def test_round_trip(tmp_path):
+    b = bundle()
+    p = tmp_path / "m.safetensors"
+    save_model(p, b)
+    c = load_model(p)
+    assert c.labels == LABELS and c.feature_config == FC and c.model_config == MC
+    assert c.training["val_accuracy"] == 0.5
+    x = torch.randn(2, 1, 32, 30)
+    b.model.eval()
+    with torch.no_grad():
+        assert torch.equal(b.model.clip_logits(x), c.model.clip_logits(x))
+    assert [f.name for f in tmp_path.iterdir()] == ["m.safetensors"]  # no temp files left
+
+
+class Evil:
+    def __reduce__(self):  # executed by pickle.load
+        import os
+
+        return (os.system, (f"touch {Evil.marker}",))
+
+
+def test_malicious_pickle_is_refused_without_running(tmp_path):
+    marker = tmp_path / "pwned"
+    Evil.marker = str(marker)
+    p = tmp_path / "evil.safetensors"
+    p.write_bytes(pickle.dumps({"state_dict": Evil()}))
+    with pytest.raises(ModelFileError, match="not an audioclf model file"):
+        load_model(p)
+    assert not marker.exists()
+    # torch.save-style zip pickle too
+    q = tmp_path / "evil2.safetensors"
+    torch.save({"x": Evil()}, q)
+    with pytest.raises(ModelFileError):
+        load_model(q)
+    assert not marker.exists()
+
+
+def _meta(**over):
+    meta = {"format": "audioclf-model", "format_version": str(FORMAT_VERSION),
+            "feature_config": json.dumps(FC.__dict__), "model_config": json.dumps(
+                {**MC.__dict__, "conv_channels": list(MC.conv_channels)}),
+            "labels": json.dumps(LABELS), "training": "{}"}
+    meta.update(over)
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+@pytest.mark.parametrize("over,msg", [
+    ({"format_version": str(FORMAT_VERSION + 1)}, "newer than this audioclf"),
+    ({"format": "something-else"}, "wrong kind"),
+    ({"labels": None}, "missing labels"),
+    ({"labels": json.dumps(["only-one"])}, "labels"),
+    ({"model_config": json.dumps({"conv_channels": [4, 8], "hidden_size": 9})}, "do not match"),
+])
+def test_bad_model_files_give_clear_errors(tmp_path, over, msg):
+    p = tmp_path / "bad.safetensors"
+    tensors = {k: v.contiguous() for k, v in bundle().model.state_dict().items()}
+    save_file(tensors, str(p), metadata=_meta(**over))
+    with pytest.raises(ModelFileError, match=msg) as ei:
+        load_model(p)
+    assert "\n" not in str(ei.value) and str(p) in str(ei.value)
+
+
+def test_not_a_file_and_garbage(tmp_path):
+    with pytest.raises(ModelFileError, match="not found"):
+        load_model(tmp_path / "nope.safetensors")
+    g = tmp_path / "g.safetensors"
+    g.write_bytes(b"\x00" * 3)
+    with pytest.raises(ModelFileError):
+        load_model(g)

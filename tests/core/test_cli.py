@@ -1,0 +1,97 @@
+"""The command line end to end on synthetic data; errors are one line, never a traceback."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from audioclf.cli import main
+from synth import make_dataset
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_evaluate_predict(capsys, synth_data, tmp_path):
+    model = tmp_path / "m.safetensors"
+    code, out, err = run(capsys, "train", synth_data, "--out", model, "--epochs", 6,
+                         "--batch-size", 16, "--lr", "5e-3", "--sample-rate", 8000,
+                         "--n-mels", 32, "--conv-channels", 8, 16, "--hidden-size", 32,
+                         "--device", "cpu", "--val-fraction", 0.2)
+    assert code == 0, err
+    assert model.exists() and "saved" in err and "epoch" in err
+    test = make_dataset(tmp_path / "test", per_class=10, seed=77)
+    code, out, err = run(capsys, "evaluate", "--model", model, test, "--json")
+    assert code == 0, err
+    rep = json.loads(out)
+    assert rep["labels"] == ["chirp", "noise", "tone"] and rep["accuracy"] > 0.9
+    assert np.array(rep["confusion"]).sum() == 30 and set(rep["per_class"]) == set(rep["labels"])
+    code, out, _ = run(capsys, "evaluate", "--model", model, test)
+    assert "accuracy:" in out and "confusion" in out and "precision" in out
+    files = sorted(test.rglob("*.wav"))[:4]
+    code, out, err = run(capsys, "predict", "--model", model, *files, "--json", "--timeline")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [r["file"] for r in rows] == [str(f) for f in files]
+    for r in rows:
+        assert r["label"] in r["probs"] and abs(sum(r["probs"].values()) - 1) < 1e-4
+        assert r["confidence"] == max(r["probs"].values())
+        assert len(r["times"]) == len(r["timeline"]["tone"]) >= 1
+    table = tmp_path / "out.csv"
+    code, out, err = run(capsys, "predict", "--model", model, test / "tone", "--csv", table)
+    assert code == 0
+    with open(table) as fh:
+        got = list(csv.DictReader(fh))
+    assert len(got) == 10 and {r["label"] for r in got} == {"tone"}
+    code, out, _ = run(capsys, "predict", "--model", model, files[0])
+    assert str(files[0]) in out and "%" in out
+
+
+def test_predict_bad_and_good_files_mix(capsys, tiny_model, tmp_path):
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio")
+    good = make_dataset(tmp_path / "d", per_class=1) / "tone" / "tone_0.wav"
+    code, out, err = run(capsys, "predict", "--model", tiny_model, good, bad, "--json")
+    assert code == 1
+    rows = json.loads(out)
+    assert "label" in rows[0] and "error" in rows[1]
+    assert err.count("\n") == 1 and "bad.wav" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv,msg", [
+    (["predict", "--model", "{m}", "{tmp}/missing.wav"], "file not found"),
+    (["predict", "--model", "{tmp}/nomodel.safetensors", "{tmp}/x.wav"], "model file not found"),
+    (["evaluate", "--model", "{m}", "{tmp}/nofolder"], "folder not found"),
+    (["train", "{tmp}/nofolder", "--out", "{tmp}/o.safetensors"], "folder not found"),
+    (["predict", "--model", "{m}", "--device", "cuda:7", "{tmp}/x.wav"], "not available"),
+])
+def test_errors_are_one_line(capsys, tiny_model, tmp_path, argv, msg):
+    argv = [a.format(m=tiny_model, tmp=tmp_path) for a in argv]
+    code, out, err = run(capsys, *argv)
+    assert code != 0
+    assert err.strip().count("\n") == 0 and msg in err and err.startswith("audioclf: error:")
+
+
+def test_evaluate_refuses_unknown_classes(capsys, tiny_model, tmp_path):
+    d = make_dataset(tmp_path / "d", per_class=2)
+    (d / "tone").rename(d / "whistle")
+    code, _, err = run(capsys, "evaluate", "--model", tiny_model, d)
+    assert code == 1 and "not known to the model: whistle" in err
+
+
+def test_entry_point_subprocess_no_traceback(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "audioclf", "predict", str(tmp_path / "x.wav")],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1
+    assert "Traceback" not in p.stderr and p.stderr.startswith("audioclf: error:")
+    v = subprocess.run([sys.executable, "-m", "audioclf", "--version"], capture_output=True,
+                       text=True, timeout=60)
+    assert v.returncode == 0 and v.stdout.startswith("audioclf ")

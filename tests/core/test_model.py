@@ -1,0 +1,71 @@
+"""The Conv2d-LSTM: shapes for every layer/direction combination, padding invariance."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+
+from audioclf.config import ModelConfig
+from audioclf.model import ConvLSTM
+
+
+@pytest.mark.parametrize("layers,bidir,norm", list(itertools.product(
+    [1, 2, 3], [False, True], ["none", "band_mean"])))
+def test_shapes(layers, bidir, norm):
+    cfg = ModelConfig(conv_channels=(4, 8), hidden_size=12, num_layers=layers,
+                      bidirectional=bidir, input_norm=norm)
+    m = ConvLSTM(cfg, n_mels=32, n_classes=5).eval()
+    x = torch.randn(3, 1, 32, 40)
+    lengths = torch.tensor([40, 25, 7])
+    clip, steps = m(x, lengths)
+    assert clip.shape == (3, 5)
+    assert steps.shape == (3, 40, 5)
+    assert m.lstm_input == 8 * (32 // 4)  # channels x pooled frequency
+    out, final, _ = m.encode(x, lengths)
+    assert out.shape == (3, 40, 12 * (2 if bidir else 1))
+    assert final.shape == (3, 12 * (2 if bidir else 1))
+
+
+@pytest.mark.parametrize("layers,bidir", [(1, False), (2, True), (3, False)])
+def test_final_state_is_last_layer_not_mixed(layers, bidir):
+    """Clip logits use the last layer's final state: forward direction = output at the last
+    true frame, backward direction = output at frame 0."""
+    cfg = ModelConfig(conv_channels=(4,), hidden_size=6, num_layers=layers, bidirectional=bidir)
+    m = ConvLSTM(cfg, n_mels=16, n_classes=3).eval()
+    x = torch.randn(2, 1, 16, 20)
+    lengths = torch.tensor([20, 11])
+    with torch.no_grad():
+        out, final, _ = m.encode(x, lengths)
+    for b, n in enumerate(lengths.tolist()):
+        assert torch.allclose(final[b, :6], out[b, n - 1, :6], atol=1e-6)
+        if bidir:
+            assert torch.allclose(final[b, 6:], out[b, 0, 6:], atol=1e-6)
+
+
+@pytest.mark.parametrize("bidir,norm", [(False, "band_mean"), (True, "band_mean"), (True, "none")])
+def test_padding_invariance(bidir, norm):
+    torch.manual_seed(0)
+    cfg = ModelConfig(conv_channels=(8, 16), hidden_size=16, num_layers=2, bidirectional=bidir,
+                      input_norm=norm)
+    m = ConvLSTM(cfg, n_mels=32, n_classes=4).eval()
+    # make batch norm non-trivial so padding would leak if it were not masked
+    for mod in m.modules():
+        if isinstance(mod, torch.nn.BatchNorm2d):
+            mod.running_mean.uniform_(-1, 1)
+            mod.running_var.uniform_(0.5, 2)
+    clip = torch.randn(1, 1, 32, 23)
+    batch = torch.randn(3, 1, 32, 60)
+    batch[1, :, :, :23] = clip[0]
+    batch[1, :, :, 23:] = 0
+    with torch.no_grad():
+        alone = m.clip_logits(clip)
+        padded = m.clip_logits(batch, torch.tensor([60, 23, 41]))
+    assert (alone[0] - padded[1]).abs().max() < 1e-5
+
+
+def test_time_axis_is_kept():
+    m = ConvLSTM(ModelConfig(conv_channels=(4, 4, 4)), n_mels=40, n_classes=2).eval()
+    _, steps = m(torch.randn(1, 1, 40, 37))
+    assert steps.shape[1] == 37

@@ -7,7 +7,9 @@ input) and the clip logit ``z_k`` of the top class ``k``::
 
 where ``x_floor`` is the feature value of silence (the ``amin`` power floor, -100 dB), so a
 silent cell contributes nothing and a loud cell that pushed the top class up contributes a
-lot. The map is smoothed with a 3x3 box filter and divided by its maximum (0..1).
+lot. When nothing pushed it up (a weak model whose top class wins by default), the map falls
+back to the magnitude ``|dz_k/dx * (x - x_floor)|``: what mattered either way. The map is
+smoothed with a 3x3 box filter and divided by its maximum (0..1).
 
 Files longer than the model's window follow the file rule of :mod:`audioclf.inference`: the
 clip decision is the mean over the timeline windows, so the map is the mean over windows of
@@ -64,6 +66,7 @@ def saliency(clf: Classifier, samples: np.ndarray | None = None,
         target = int(np.argmax(clf.probs_of([w for _, w in windows]).mean(0)))
     floor = (10.0 * np.log10(clf.fcfg.amin) - clf.fcfg.norm_mean_db) / clf.fcfg.norm_std_db
     total = torch.zeros_like(feats)
+    against = torch.zeros_like(feats)  # magnitude of negative evidence, for the fallback
     for i in range(0, len(windows), clf.batch_size):
         chunk = windows[i:i + clf.batch_size]
         batch = torch.stack([w for _, w in chunk])[:, None]  # (B, 1, F, W); same W in a batch
@@ -72,9 +75,12 @@ def saliency(clf: Classifier, samples: np.ndarray | None = None,
         with torch.enable_grad(), _no_cudnn(clf.device):
             logits = clf.model.clip_logits(batch, lengths.to(clf.device))  # (B, K)
             (grad,) = torch.autograd.grad(logits[:, target].sum(), batch)
-        rel = torch.relu(grad * (batch.detach() - floor))[:, 0]  # (B, F, W)
-        for (start, w), r in zip(chunk, rel):
-            total[:, start:start + w.shape[1]] += r
+        gxi = (grad * (batch.detach() - floor))[:, 0]  # (B, F, W)
+        for (start, w), r in zip(chunk, gxi):
+            total[:, start:start + w.shape[1]] += torch.relu(r)
+            against[:, start:start + w.shape[1]] += torch.relu(-r)
+    if not bool((total > 0).any()):
+        total = against
     total /= len(windows)
     if smooth > 1:
         total = F.avg_pool2d(total[None, None], smooth, stride=1, padding=smooth // 2,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -283,6 +284,10 @@ class MainWindow(QMainWindow):
         self.live.compute_device = self.device
         self._set_model_labels(info.name, info.device)
         self.views.prepare(info.labels, info.feature_config)
+        # Objects alive now (torch, Qt, pyqtgraph, the model) are long-lived: keep them out
+        # of the garbage collector's scans, whose full passes otherwise stalled the event
+        # loop for 100-300 ms in the middle of a batch (same fix as the live view).
+        gc.freeze()
         a = self.actions_
         a.model_name.setText(f"{info.name} ({len(info.labels)} classes)")
         a.classes_menu.clear()

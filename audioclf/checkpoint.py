@@ -83,6 +83,25 @@ def _read_header(p: Path, data: bytes) -> dict[str, str]:
     return meta
 
 
+def _check_shapes(p: Path, fcfg: FeatureConfig, mcfg: ModelConfig, labels: list[str],
+                  tensors: dict[str, torch.Tensor]) -> None:
+    """Compare the file's tensors with the model its settings describe, built on the meta
+    device (no memory), so settings that ask for an absurd model are refused before any
+    allocation."""
+    try:
+        with torch.device("meta"):
+            want = {k: tuple(v.shape) for k, v in build_model(fcfg, mcfg, labels).state_dict().items()}
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise ModelFileError(p, f"model file has invalid settings ({exc})") from None
+    got = {k: tuple(v.shape) for k, v in tensors.items()}
+    if want != got:
+        missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+        diff = sorted(k for k in set(want) & set(got) if want[k] != got[k])
+        what = (f"missing {missing[0]}" if missing else f"unexpected {extra[0]}" if extra
+                else f"{diff[0]}: file {list(got[diff[0]])}, settings {list(want[diff[0]])}")
+        raise ModelFileError(p, f"weights do not match the model settings ({what})")
+
+
 def load_model(path: str | os.PathLike[str], device: torch.device | str = "cpu") -> ModelBundle:
     """Read a model file safely and rebuild the model in eval mode on ``device``."""
     p = Path(path)
@@ -123,6 +142,7 @@ def load_model(path: str | os.PathLike[str], device: torch.device | str = "cpu")
         tensors = st_load(data)
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise ModelFileError(p, f"corrupt model weights ({exc})") from None
+    _check_shapes(p, fcfg, mcfg, labels, tensors)
     try:
         model = build_model(fcfg, mcfg, labels)
         model.load_state_dict(tensors, strict=True)
@@ -130,6 +150,8 @@ def load_model(path: str | os.PathLike[str], device: torch.device | str = "cpu")
         first = str(exc).strip().splitlines()
         raise ModelFileError(p, "weights do not match the model settings "
                              f"({first[1].strip() if len(first) > 1 else first[0]})") from None
+    if not all(bool(torch.isfinite(t).all()) for t in tensors.values() if t.is_floating_point()):
+        raise ModelFileError(p, "model weights contain NaN or infinite values")
     model.eval().to(device)
     return ModelBundle(model, fcfg, mcfg, labels, training if isinstance(training, dict) else {},
                        str(p))

@@ -29,8 +29,9 @@ def _err(msg: str) -> None:
     print(f"audioclf: error: {msg}", file=sys.stderr)
 
 
-def _expand(inputs: Sequence[str]) -> list[str]:
-    """Files as given; folders expanded recursively to audio files (sorted)."""
+def _expand(inputs: Sequence[str], errors: list[str] | None = None) -> list[str]:
+    """Files as given; folders expanded recursively to audio files (sorted). A folder with
+    no audio raises, or is added to ``errors`` (and the rest still expanded) when given."""
     from audioclf.audio import is_audio_path
 
     out: list[str] = []
@@ -40,7 +41,9 @@ def _expand(inputs: Sequence[str]) -> list[str]:
             found = sorted(str(f) for f in p.rglob("*") if is_audio_path(f) and
                            not any(part.startswith(".") for part in f.relative_to(p).parts))
             if not found:
-                raise AudioclfError(f"{p}: no audio files found in this folder")
+                if errors is None:
+                    raise AudioclfError(f"{p}: no audio files found in this folder")
+                errors.append(f"{p}: no audio files found in this folder")
             out.extend(found)
         else:
             out.append(item)
@@ -198,9 +201,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from audioclf.inference import FileFailure
 
     clf = _classifier(args)
-    paths = _expand(args.inputs)
+    empty: list[str] = []
+    paths = _expand(args.inputs, empty)
     rows: list[dict[str, Any]] = []
-    failures = 0
+    failures = len(empty)
+    for msg in empty:  # a folder with no audio (even one named x.wav) fails alone
+        _err(msg)
+        if args.json:
+            rows.append({"file": msg.rsplit(": ", 1)[0], "error": msg})
     with tqdm(total=len(paths), desc="classifying", unit="file", file=sys.stderr,
               disable=None if len(paths) > 1 else True, leave=False) as bar:
         for r in clf.classify_files(paths):

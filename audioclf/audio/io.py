@@ -8,9 +8,11 @@ gives the same samples as resampling the whole file at once.
 
 from __future__ import annotations
 
+import errno
 import functools
 import math
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,11 @@ MAX_SAMPLE_RATE = 768_000  # Hz
 #: :func:`load` refuses files that would decode to more samples than this (about 2 GB of
 #: float32 per channel); longer recordings are read with :func:`iter_chunks`.
 MAX_LOAD_SAMPLES = 2**29
+#: At most this many samples (all channels together) are decoded per read, so a file with
+#: many channels or a header that lies about its length cannot ask for a huge buffer.
+MAX_READ_SAMPLES = 2**22
+#: Float files may go past full scale; beyond this (80 dB over) they are refused as not audio.
+MAX_ABS_SAMPLE = 1e4
 _LOWPASS_WIDTH = 6  # torchaudio sinc resampler: zero crossings on each side
 _ROLLOFF = 0.99
 
@@ -55,18 +62,24 @@ def is_audio_path(path: str | os.PathLike[str]) -> bool:
 
 def _precheck(path: str | os.PathLike[str]) -> Path:
     p = Path(path)
-    if not p.exists():
-        if p.is_symlink():
-            raise AudioError(p, "broken symbolic link")
-        raise AudioError(p, "file not found")
-    if p.is_dir():
+    try:
+        st = p.stat()
+    except OSError as exc:  # missing, dangling or looping link, unreachable folder...
+        if exc.errno == errno.ELOOP:
+            raise AudioError(p, "symbolic link loop") from None
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            raise AudioError(p, "broken symbolic link" if p.is_symlink() else "file not found"
+                             ) from None
+        if exc.errno == errno.EACCES:
+            raise AudioError(p, "permission denied") from None
+        raise AudioError(p, f"cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
         raise AudioError(p, "is a folder, not an audio file")
+    if not stat.S_ISREG(st.st_mode):
+        raise AudioError(p, "not a regular file (a device, pipe or socket)")
     if not os.access(p, os.R_OK):
         raise AudioError(p, "permission denied")
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise AudioError(p, f"cannot read ({exc.strerror or exc})") from None
+    size = st.st_size
     if size == 0:
         raise AudioError(p, "file is empty (0 bytes)")
     return p
@@ -78,6 +91,8 @@ def _open(path: str | os.PathLike[str]) -> sf.SoundFile:
         f = sf.SoundFile(p)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         detail = str(exc).split(":")[-1].strip().rstrip(".") or "unknown format"
+        if "possibly a pipe" in detail:  # libsndfile's words for "no decoder accepted it"
+            detail = "unrecognised or corrupt data"
         raise AudioError(p, f"not a readable audio file ({detail})") from None
     except OSError as exc:
         raise AudioError(p, f"cannot read ({exc.strerror or exc})") from None
@@ -132,6 +147,10 @@ def resample(x: np.ndarray, orig_sr: int, new_sr: int) -> np.ndarray:
 def _check_finite(x: np.ndarray, path: str | os.PathLike[str]) -> None:
     if not np.isfinite(x).all():
         raise AudioError(path, "contains NaN or infinite samples")
+    peak = float(np.abs(x).max()) if x.size else 0.0
+    if peak > MAX_ABS_SAMPLE:  # float files: 1e30 would overflow the mel power to inf
+        raise AudioError(path, f"sample values far outside [-1, 1] (peak {peak:.3g}); "
+                         "not usable audio")
 
 
 def _read(f: sf.SoundFile, n: int, path: str | os.PathLike[str]) -> np.ndarray:
@@ -152,7 +171,14 @@ def load(path: str | os.PathLike[str], sample_rate: int | None = None) -> np.nda
             raise AudioError(
                 path, f"too long to load at once ({f.frames / sr:.0f} s); it is read in chunks "
                 "by prediction instead")
-        x = _read(f, -1, path)
+        block = max(1, MAX_READ_SAMPLES // f.channels)
+        parts = []
+        while True:  # bounded reads: a lying header cannot make one huge allocation
+            part = _read(f, block, path)
+            if part.size == 0:
+                break
+            parts.append(part)
+        x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
     if x.size == 0:
         raise AudioError(path, "no audio samples could be decoded (truncated file?)")
     _check_finite(x, path)
@@ -181,7 +207,7 @@ def iter_chunks(
         target = sample_rate or sr
         produced = 0
         if sr == target:
-            block = max(1, int(chunk_s * sr))
+            block = max(1, min(int(chunk_s * sr), MAX_READ_SAMPLES // f.channels))
             while True:
                 x = _read(f, block, path)
                 if x.size == 0:
@@ -191,7 +217,9 @@ def iter_chunks(
                 yield x
         else:
             down, up, ctx = _context_samples(sr, target)
-            block = down * max(1, round(chunk_s * sr / down))
+            block = down * max(1, min(round(chunk_s * sr / down),
+                                       MAX_READ_SAMPLES // (f.channels * down)))
+            block = max(block, ctx)  # the next block must hold the right-hand context
             history = np.zeros(ctx, np.float32)  # left context (zeros before the start)
             cur = _read(f, block, path)
             while cur.size:

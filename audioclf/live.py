@@ -32,6 +32,7 @@ import numpy as np
 
 from audioclf.audio.capture import MicCapture, StreamConverter, find_device
 from audioclf.audio.io import load, write_audio
+from audioclf.audio.recorder import StreamRecorder
 from audioclf.audio.ringbuffer import RingBuffer
 from audioclf.errors import AudioclfError
 from audioclf.inference import TIMELINE_HOP_S, Classifier, StreamingClassifier
@@ -142,8 +143,10 @@ class LiveSession:
     def __init__(self, clf: Classifier, source: Source,
                  on_update: Callable[[LiveUpdate], None] | None = None,
                  history_s: float = HISTORY_S, max_backlog_hops: int = MAX_BACKLOG_HOPS,
-                 segmenter: Segmenter | None = None, poll_s: float = POLL_S) -> None:
+                 segmenter: Segmenter | None = None, poll_s: float = POLL_S,
+                 recorder: StreamRecorder | None = None) -> None:
         self.clf, self.source, self.on_update = clf, source, on_update
+        self.recorder = recorder  # optional: model-rate audio streamed to disk, closed at the end
         self.rate = clf.fcfg.sample_rate
         self.labels = clf.labels
         self.hop_s = TIMELINE_HOP_S
@@ -238,6 +241,8 @@ class LiveSession:
         finally:
             try:
                 src.stop()
+                if self.recorder is not None:
+                    self.recorder.close()
             finally:
                 self.finished.set()
 
@@ -249,6 +254,8 @@ class LiveSession:
         cols_db = self.clf.front.db_from_features(cols).cpu().numpy()
         compute_ms = (time.perf_counter() - t_in) * 1000.0
         self.history.write(mono)
+        if self.recorder is not None:
+            self.recorder.write(mono)
         self.samples_in += mono.size
         off = self._offset_s
         times = np.array([t + off for t, _ in points], np.float64)

@@ -8,6 +8,7 @@ traceback is shown only with ``--debug``. Heavy imports happen inside the comman
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -58,11 +59,20 @@ def _classifier(args: argparse.Namespace) -> Any:
 
 # ---------------------------------------------------------------------------- train
 def cmd_train(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from audioclf.config import FeatureConfig, ModelConfig, TrainConfig
     from audioclf.dataset import Augment
     from audioclf.training import Trainer
+
+    tcfg, fcfg, mcfg = train_configs(args)
+    resume = args.out if args.resume == "" else args.resume
+    if resume is not None and not Path(resume).exists():
+        raise AudioclfError(f"{resume}: nothing to resume from (model file not found)")
+    trainer = Trainer(args.data_dirs, args.out, tcfg, fcfg, mcfg, resume=resume, augment=Augment())
+    return _drive_training(trainer, args)
+
+
+def train_configs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """(TrainConfig, FeatureConfig, ModelConfig) from parsed ``train`` arguments."""
+    from audioclf.config import FeatureConfig, ModelConfig, TrainConfig
 
     tcfg = TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, val_fraction=args.val_fraction,
@@ -72,10 +82,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     mcfg = ModelConfig(conv_channels=tuple(args.conv_channels), hidden_size=args.hidden_size,
                        num_layers=args.num_layers, bidirectional=args.bidirectional,
                        dropout=args.dropout, window_s=args.window_s)
-    resume = args.out if args.resume == "" else args.resume
-    if resume is not None and not Path(resume).exists():
-        raise AudioclfError(f"{resume}: nothing to resume from (model file not found)")
-    trainer = Trainer(args.data_dirs, args.out, tcfg, fcfg, mcfg, resume=resume, augment=Augment())
+    return tcfg, fcfg, mcfg
+
+
+def _drive_training(trainer: Any, args: argparse.Namespace) -> int:
+    """Run the training generator with progress bars on stderr (rank 0 only)."""
+    from tqdm import tqdm
+
     show = _is_rank0() and not args.quiet
     bar = None
     try:
@@ -270,6 +283,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from audioclf.gui.app import main as gui_main
 
     argv = (["--model", args.model] if args.model else []) + list(args.files)
+    argv += ["--smoke-test"] if args.smoke_test else []
     return int(gui_main(argv) or 0)
 
 
@@ -341,6 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gui", help="open the desktop app (the default command)")
     p.add_argument("files", nargs="*")
     p.add_argument("--model", "-m")
+    p.add_argument("--smoke-test", action="store_true",
+                   help="load the model, print one line and quit (0 when it loaded)")
     p.set_defaults(func=cmd_gui)
 
     try:
@@ -349,6 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
         cli_listen = None  # type: ignore[assignment]
     if cli_listen is not None:
         cli_listen.add_parser(sub)
+    from audioclf import cli_export
+
+    cli_export.add_parsers(sub)
     return ap
 
 
@@ -357,6 +376,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["gui", *(argv or [])])
+    from audioclf.logs import setup_logging
+
+    setup_logging()  # the rotating log file in the user log dir (audioclf.paths)
+    log = logging.getLogger("audioclf.cli")
+    log.info("audioclf %s: %s", __version__, args.command)
     try:
         return int(args.func(args) or 0)
     except AudioclfError as exc:
@@ -369,6 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # last resort: one line, never a traceback, unless --debug
+        log.exception("unexpected error in %s", args.command)  # the traceback: in the log
         if args.debug:
             raise
         _err(f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)")

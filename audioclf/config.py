@@ -74,7 +74,8 @@ class ModelConfig:
 
     conv_channels: tuple[int, ...] = (16, 32)  # output channels of each conv block
     kernel_size: int = 3  # square conv kernel, 'same' padding
-    freq_pool: int = 2  # max-pool factor along frequency in every block (time untouched)
+    freq_pool: int = 2  # max-pool factor along frequency in every block
+    time_pool: int = 2  # time stride of the first block only (1 = keep every frame)
     hidden_size: int = 64  # LSTM hidden units per direction
     num_layers: int = 1  # stacked LSTM layers
     bidirectional: bool = False  # a causal-friendly default; True is allowed

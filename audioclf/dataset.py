@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -171,6 +171,15 @@ class Augment:
     snr_db: tuple[float, float] = (15.0, 50.0)  # noise level below the example's peak band
     time_mask: float = 0.08  # one SpecAugment time mask of up to this fraction of frames
     freq_mask: float = 0.10  # one SpecAugment frequency mask of up to this fraction of bands
+    warmup: float = 0.3  # fraction of the epochs over which strength ramps from 0 to 1
+
+    def scaled(self, strength: float) -> "Augment":
+        """The same augmentation at ``strength`` in [0, 1] (a curriculum: easy first)."""
+        k = min(1.0, max(0.0, strength))
+        return replace(self, stretch=self.stretch * k, warp=self.warp * k,
+                       gain_db=self.gain_db * k, embed_prob=self.embed_prob * k,
+                       noise_prob=self.noise_prob * k, time_mask=self.time_mask * k,
+                       freq_mask=self.freq_mask * k)
 
 
 def _resize(x: torch.Tensor, size: int) -> torch.Tensor:

@@ -2,11 +2,14 @@
 
 Shapes (B batch, F mel bands, T frames, C channels, K classes, H hidden size, D directions):
 
-    features (B, 1, F, T) --conv blocks, each: Conv2d -> BatchNorm -> ReLU -> MaxPool(p, 1)-->
-    (B, C, F', T) with F' = F // p**n_blocks, T unchanged (time stride 1)
-    --permute--> (B, T, C*F') --packed LSTM (true lengths)--> outputs (B, T, D*H), h_n
-    clip logits (B, K)   = head(last layer's final hidden state, directions concatenated)
-    step logits (B, T, K) = head(LSTM outputs at every frame)
+    features (B, 1, F, T) --conv blocks, each: Conv2d -> BatchNorm -> ReLU -> MaxPool(p, s)-->
+    (B, C, F', T') with F' = F // p**n_blocks and T' = ceil(T / time_pool): only the first
+    block has a time stride s = ``cfg.time_pool`` (a fixed, documented stride; 1 keeps every
+    frame), the others pool along frequency only (s = 1)
+    --permute--> (B, T', C*F') --packed LSTM (true lengths ceil(L / time_pool))-->
+    outputs (B, T', D*H), h_n
+    clip logits (B, K)    = head(last layer's final hidden state, directions concatenated)
+    step logits (B, T', K) = head(LSTM outputs at every (strided) frame)
 
 Padded frames are zeroed after every block, so a clip gives the same logits alone or padded
 in a batch with longer clips (the zero padding a clip sees alone is the zeros it sees padded).
@@ -27,15 +30,23 @@ def time_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
 
 
 class ConvBlock(nn.Module):
-    def __init__(self, c_in: int, c_out: int, kernel_size: int, freq_pool: int) -> None:
+    def __init__(self, c_in: int, c_out: int, kernel_size: int, freq_pool: int,
+                 time_pool: int = 1) -> None:
         super().__init__()
         self.conv = nn.Conv2d(c_in, c_out, kernel_size, padding=kernel_size // 2, bias=False)
         self.bn = nn.BatchNorm2d(c_out)
         self.act = nn.ReLU(inplace=True)
-        self.pool = nn.MaxPool2d(kernel_size=(freq_pool, 1), stride=(freq_pool, 1))
+        # ceil_mode: a last, partial time step is kept; values are >= 0 after ReLU and the
+        # padding is zeroed before pooling, so it cannot win the max over a clip's last frame.
+        self.pool = nn.MaxPool2d(kernel_size=(freq_pool, time_pool),
+                                 stride=(freq_pool, time_pool), ceil_mode=True)
+        self.time_pool = time_pool
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(self.act(self.bn(self.conv(x))))
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, C_in, F, T) and its time mask (B, 1, 1, T) -> (B, C_out, F // p, ceil(T / s)).
+
+        Padded frames are zeroed before pooling, so they never win a max over real frames."""
+        return self.pool(self.act(self.bn(self.conv(x))) * mask)
 
 
 class ConvLSTM(nn.Module):
@@ -47,8 +58,9 @@ class ConvLSTM(nn.Module):
         self.n_mels = n_mels
         self.n_classes = n_classes
         blocks, c_in, f = [], 1, n_mels
-        for c_out in cfg.conv_channels:
-            blocks.append(ConvBlock(c_in, c_out, cfg.kernel_size, cfg.freq_pool))
+        for i, c_out in enumerate(cfg.conv_channels):
+            blocks.append(ConvBlock(c_in, c_out, cfg.kernel_size, cfg.freq_pool,
+                                    cfg.time_pool if i == 0 else 1))
             c_in, f = c_out, f // cfg.freq_pool
         if cfg.input_norm not in ("none", "mean", "band_mean"):
             raise ValueError(f"unknown input_norm {cfg.input_norm!r}")
@@ -66,7 +78,7 @@ class ConvLSTM(nn.Module):
 
     def encode(self, x: torch.Tensor, lengths: torch.Tensor | None = None
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(B, 1, F, T), (B,) -> (outputs (B, T, D*H), final (B, D*H), lengths (B,))."""
+        """(B, 1, F, T), (B,) -> (outputs (B, T', D*H), final (B, D*H), lengths' (B,))."""
         b, _, _, t = x.shape
         if lengths is None:
             lengths = torch.full((b,), t, dtype=torch.long, device=x.device)
@@ -74,8 +86,13 @@ class ConvLSTM(nn.Module):
         mask = time_mask(lengths, t)[:, None, None, :].to(x.dtype)  # (B, 1, 1, T)
         x = self.normalise(x * mask, mask, lengths)
         for block in self.blocks:
-            x = block(x) * mask
-        seq = x.permute(0, 3, 1, 2).flatten(2)  # (B, C, F', T) -> (B, T, C*F')
+            x = block(x, mask)
+            if block.time_pool > 1:
+                t = x.shape[3]
+                lengths = (lengths + block.time_pool - 1) // block.time_pool
+                mask = time_mask(lengths, t)[:, None, None, :].to(x.dtype)
+            x = x * mask
+        seq = x.permute(0, 3, 1, 2).flatten(2)  # (B, C, F', T') -> (B, T', C*F')
         packed = pack_padded_sequence(seq, lengths.cpu(), batch_first=True, enforce_sorted=False)
         out_packed, (h_n, _) = self.lstm(packed)
         out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=t)

@@ -223,6 +223,7 @@ class Trainer:
             sampler.set_epoch(epoch)
             order = self._bucketed([train_idx[i] for i in sampler], tc.batch_size, rng)
             model.train()
+            aug = self.aug.scaled((epoch - 1) / max(1.0, self.aug.warmup * tc.epochs))
             loss_sum = correct = seen = 0.0
             for step in range(steps):
                 if self.cancel():
@@ -230,7 +231,7 @@ class Trainer:
                 idx = order[step * tc.batch_size:(step + 1) * tc.batch_size]
                 if not idx:
                     break
-                ex = [augment_example(self.feats[i], window, self.aug, self.fcfg, bank, rng)
+                ex = [augment_example(self.feats[i], window, aug, self.fcfg, bank, rng)
                       if tc.augment else self.feats[i][:, :window] for i in idx]
                 x, lengths = collate(ex)
                 x = x.to(device, non_blocking=True)

@@ -21,10 +21,10 @@ def test_shapes(layers, bidir, norm):
     lengths = torch.tensor([40, 25, 7])
     clip, steps = m(x, lengths)
     assert clip.shape == (3, 5)
-    assert steps.shape == (3, 40, 5)
+    assert steps.shape == (3, 20, 5)  # default time_pool=2: ceil(40 / 2) steps
     assert m.lstm_input == 8 * (32 // 4)  # channels x pooled frequency
     out, final, _ = m.encode(x, lengths)
-    assert out.shape == (3, 40, 12 * (2 if bidir else 1))
+    assert out.shape == (3, 20, 12 * (2 if bidir else 1))
     assert final.shape == (3, 12 * (2 if bidir else 1))
 
 
@@ -37,7 +37,7 @@ def test_final_state_is_last_layer_not_mixed(layers, bidir):
     x = torch.randn(2, 1, 16, 20)
     lengths = torch.tensor([20, 11])
     with torch.no_grad():
-        out, final, _ = m.encode(x, lengths)
+        out, final, lengths = m.encode(x, lengths)
     for b, n in enumerate(lengths.tolist()):
         assert torch.allclose(final[b, :6], out[b, n - 1, :6], atol=1e-6)
         if bidir:
@@ -47,7 +47,7 @@ def test_final_state_is_last_layer_not_mixed(layers, bidir):
 @pytest.mark.parametrize("bidir,norm", [(False, "band_mean"), (True, "band_mean"), (True, "none")])
 def test_padding_invariance(bidir, norm):
     torch.manual_seed(0)
-    cfg = ModelConfig(conv_channels=(8, 16), hidden_size=16, num_layers=2, bidirectional=bidir,
+    cfg = ModelConfig(conv_channels=(8, 16), hidden_size=16, num_layers=2, bidirectional=bidir, time_pool=2,
                       input_norm=norm)
     m = ConvLSTM(cfg, n_mels=32, n_classes=4).eval()
     # make batch norm non-trivial so padding would leak if it were not masked
@@ -66,6 +66,14 @@ def test_padding_invariance(bidir, norm):
 
 
 def test_time_axis_is_kept():
-    m = ConvLSTM(ModelConfig(conv_channels=(4, 4, 4)), n_mels=40, n_classes=2).eval()
+    m = ConvLSTM(ModelConfig(conv_channels=(4, 4, 4), time_pool=1), n_mels=40, n_classes=2).eval()
     _, steps = m(torch.randn(1, 1, 40, 37))
-    assert steps.shape[1] == 37
+    assert steps.shape[1] == 37  # time_pool=1 keeps every frame
+
+
+def test_time_stride_is_fixed_and_documented():
+    m = ConvLSTM(ModelConfig(conv_channels=(4, 4), time_pool=2), n_mels=16, n_classes=2).eval()
+    _, steps = m(torch.randn(1, 1, 16, 37))
+    assert steps.shape[1] == 19  # ceil(37 / 2)
+    _, _, lengths = m.encode(torch.randn(3, 1, 16, 37), torch.tensor([37, 10, 1]))
+    assert lengths.tolist() == [19, 5, 1]

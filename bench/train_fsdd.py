@@ -1,0 +1,77 @@
+"""Wall time of `audioclf train` on FSDD to 98% test accuracy, and the accuracy it ends at.
+
+    python -m bench.train_fsdd [--with-background] [--epochs N]
+
+Runs the default model's recipe (bench/common.py DEFAULT_MODEL_ARGS) through the same Trainer
+the CLI drives, evaluates ../shared/data/fsdd/test after every epoch (outside the timed
+training time), and prints the wall time at which test accuracy first reached 98% and 99%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+
+import numpy as np
+
+from bench.common import Timer, ensure_background, machine, need_fsdd, train_args
+
+
+def run(with_background: bool, extra: list[str]) -> dict:
+    from audioclf.cli import build_parser, train_configs
+    from audioclf.inference import Classifier
+    from audioclf.training import Trainer
+
+    from bench.common import test_set
+
+    fsdd = need_fsdd()
+    dirs = [str(fsdd / "train")] + ([str(ensure_background())] if with_background else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        args = build_parser().parse_args(train_args(dirs, f"{tmp}/m.safetensors", extra))
+        tcfg, fcfg, mcfg = train_configs(args)
+        feats, y, names = test_set(fcfg, fsdd / "test")
+        tr = Trainer(dirs, args.out, tcfg, fcfg, mcfg)
+        eval_s = 0.0
+        t0 = time.perf_counter()
+        hist = []
+        reached: dict[str, float | None] = {"0.98": None, "0.99": None}
+        for p in tr.run():
+            if p.phase != "validate":
+                continue
+            with Timer() as t:
+                clf = Classifier(tr.bundle, "cpu")
+                idx = [clf.labels.index(n) for n in names]
+                acc = float((clf.probs_of_clips(feats).argmax(1) == np.array(idx)[y]).mean())
+                tr.bundle.model.train()
+            eval_s += t.s
+            wall = time.perf_counter() - t0 - eval_s
+            hist.append({"epoch": p.epoch, "wall_s": round(wall, 1), "test_acc": acc,
+                         "val_acc": p.val_acc})
+            print(f"epoch {p.epoch:2d}  {wall:6.1f}s  val {p.val_acc:.4f}  test {acc:.4f}",
+                  flush=True)
+            for k in reached:
+                if reached[k] is None and acc >= float(k):
+                    reached[k] = round(wall, 1)
+    return {"machine": machine(), "with_background": with_background, "args": extra,
+            "time_to_98_s": reached["0.98"], "time_to_99_s": reached["0.99"],
+            "final_test_acc": hist[-1]["test_acc"] if hist else None, "history": hist}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--with-background", action="store_true")
+    ap.add_argument("--json", help="also write the result here")
+    ap.add_argument("extra", nargs="*", help="extra `audioclf train` flags (after --)")
+    a = ap.parse_args()
+    res = run(a.with_background, a.extra)
+    print(f"time to 98% test accuracy: {res['time_to_98_s']} s; to 99%: {res['time_to_99_s']} s;"
+          f" final {res['final_test_acc']:.4f}  [{res['machine']}]")
+    if a.json:
+        with open(a.json, "w") as fh:
+            json.dump(res, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()

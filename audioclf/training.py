@@ -187,6 +187,9 @@ class Trainer:
         if world > 1 and device.type == "cuda":
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
             torch.cuda.set_device(device)
+        if self.resume is not None:  # features are computed with the file's settings
+            prev = load_model(self.resume, "cpu")
+            self.fcfg, self.mcfg = prev.feature_config, prev.model_config
         yield from self._load_data()
         assert self.folder is not None
         labels = self.folder.labels

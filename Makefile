@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench screenshot screenshot-live default-model lint clean system-deps
+.PHONY: run test bench screenshot screenshot-live screenshot-train default-model lint clean system-deps
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -26,6 +26,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# Rebuild resources/models/default.safetensors exactly as shipped (needs ../shared/data/fsdd).
+default-model: $(STAMP)
+	$(BIN)/python -m bench.build_default
+
 lint: $(STAMP)
 	$(BIN)/ruff check audioclf tests bench
 	$(BIN)/mypy audioclf --exclude audioclf/gui
@@ -44,3 +48,8 @@ screenshot: $(STAMP)
 
 screenshot-live: $(STAMP)
 	$(BIN)/python scripts/screenshot_live.py --out docs/screenshot-live.png
+
+# The training panel under Xvfb :97 (started and stopped by the script, by PID): trains a small
+# model on FSDD for a few epochs (CPU heavy). make screenshot-train [TRAIN_ARGS=--epochs 3]
+screenshot-train: $(STAMP)
+	$(BIN)/python scripts/screenshot_train.py $(TRAIN_ARGS)

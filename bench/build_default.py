@@ -1,0 +1,43 @@
+"""Rebuild the shipped default model and its example clips (`make default-model`).
+
+    python -m bench.build_default [--out PATH]
+
+Generates the background class (scripts/make_background.py), trains with exactly
+bench/common.py DEFAULT_MODEL_ARGS on ../shared/data/fsdd/train + background, evaluates on
+../shared/data/fsdd/test, and copies two FSDD test clips to resources/examples/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+
+from bench.common import DEFAULT_MODEL, REPO, ensure_background, need_fsdd, train_args
+
+EXAMPLES = ["3/3_jackson_0.wav", "7/7_george_0.wav"]  # FSDD test clips, CC BY-SA 4.0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(DEFAULT_MODEL))
+    a = ap.parse_args()
+    from audioclf.cli import main as cli
+
+    fsdd, bg = need_fsdd(), ensure_background()
+    os.environ["AUDIOCLF_REBUILD_DEFAULT"] = "1"  # allow writing the shipped model
+    argv = train_args([str(fsdd / "train"), str(bg)], a.out)
+    print("audioclf " + " ".join(argv), file=sys.stderr)
+    rc = cli(argv)
+    if rc:
+        return rc
+    examples = REPO / "resources" / "examples"
+    examples.mkdir(parents=True, exist_ok=True)
+    for rel in EXAMPLES:
+        shutil.copy(fsdd / "test" / rel, examples / os.path.basename(rel))
+    return cli(["evaluate", "--model", a.out, str(fsdd / "test")])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

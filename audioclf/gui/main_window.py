@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
@@ -22,6 +23,9 @@ from audioclf.gui.widgets.results_table import ResultsTable
 from audioclf.gui.widgets.views import FileViews
 from audioclf.gui.workers import ModelInfo, WorkerHost
 from audioclf.inference import FileFailure, FileResult
+
+if TYPE_CHECKING:
+    from audioclf.gui.train_panel import TrainPanel  # training (issue 5)
 
 NOTICE_MS = 12_000  # how long a notice stays up
 
@@ -102,6 +106,7 @@ class MainWindow(QMainWindow):
             self.resize(1180, 780)
         self.host.load_model(self._model_request, self.device)
         self._add_live_view()
+        self._add_training()  # issue 5
         if files:
             self.add_files(files)
 
@@ -125,6 +130,34 @@ class MainWindow(QMainWindow):
     def _show_live_tab(self, on: bool) -> None:
         if on:
             self.tabs.setCurrentWidget(self.live)
+
+    # ------------------------------------------------------------------ training (issue 5)
+    def _add_training(self) -> None:
+        """Model > Train from folder... opens the training panel (a separate window)."""
+        self.train_panel: TrainPanel | None = None
+        a = self.actions_.train
+        a.setToolTip("Train a model on a folder with one subfolder per class")
+        a.triggered.connect(lambda: self.open_train_panel())
+        a.setEnabled(True)
+
+    def open_train_panel(self, folder: str | None = None) -> QWidget | None:
+        """Pick a folder (unless given), then show the panel checking it; -> the panel."""
+        from audioclf.gui.train_panel import TrainPanel
+
+        if folder is None:
+            folder = dialogs.open_folder(self, self._start_dir())
+            if not folder:
+                return None
+        p = self.train_panel
+        if p is None or p._closed:
+            self.train_panel = p = TrainPanel(self)
+            p.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            p.modelChosen.connect(self.load_model)
+        if p.state == "idle":
+            p.set_folder(folder)
+        p.show()
+        p.raise_()
+        return p
 
     # ------------------------------------------------------------------ tabs, drops
     def add_tab(self, widget: QWidget, title: str) -> int:
@@ -389,4 +422,6 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.player.stop()
         self.live.shutdown()  # live view (issue 4): stop its worker thread
+        if self.train_panel is not None:  # training (issue 5): stop its worker thread
+            self.train_panel.shutdown()
         self.host.shutdown()

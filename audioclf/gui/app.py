@@ -10,6 +10,8 @@ import sys
 from importlib.resources import files as resource_files
 from pathlib import Path
 
+SMOKE_TIMEOUT_MS = 120_000  # --smoke-test gives up after this
+
 
 def example_clips() -> list[str]:
     """Bundled example clips (resources/examples/*.wav), sorted; empty when there are none."""
@@ -28,13 +30,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"],
                     help="compute device (default: the last choice, else auto)")
     ap.add_argument("--no-example", action="store_true", help="do not open the example clip")
+    ap.add_argument("--smoke-test", action="store_true",
+                    help="start, load the model, print one line and quit (0: loaded)")
     return ap.parse_known_args(argv)[0]
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from audioclf.logs import setup_logging
+
+    setup_logging(stderr_level=logging.INFO)  # user log dir file + stderr (audioclf.logs)
     from PySide6.QtCore import QTimer  # Qt is imported only when the GUI runs
     from PySide6.QtWidgets import QApplication
 
@@ -54,7 +60,25 @@ def main(argv: list[str] | None = None) -> int:
     wake.timeout.connect(lambda: None)
     wake.start()
     win.show()
+    if args.smoke_test:
+        _smoke_test(app, win)
     return int(app.exec())
+
+
+def _smoke_test(app, win) -> None:  # type: ignore[no-untyped-def]
+    """Quit once the model has loaded (exit 0) or failed (1); 2 after SMOKE_TIMEOUT_MS."""
+    from PySide6.QtCore import QTimer
+
+    def done(code: int, line: str) -> None:
+        print(f"smoke-test: {line}", flush=True)
+        win.close()
+        app.exit(code)
+
+    win.host.modelLoaded.connect(
+        lambda info: done(0, f"model loaded: {info.name} ({len(info.labels)} classes: "
+                             f"{', '.join(info.labels)}) from {info.path}"))
+    win.host.modelFailed.connect(lambda msg: done(1, f"model failed: {msg}"))
+    QTimer.singleShot(SMOKE_TIMEOUT_MS, lambda: done(2, "timed out waiting for the model"))
 
 
 if __name__ == "__main__":

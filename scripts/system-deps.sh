@@ -8,6 +8,7 @@ PKGS=(
   xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0
   libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libgl1 libegl1 libfontconfig1 fonts-dejavu-core libglib2.0-0 libdbus-1-3
+  desktop-file-utils appstream                  # validate packaging/*.desktop, *.metainfo.xml
 )
 missing=()
 for p in "${PKGS[@]}"; do

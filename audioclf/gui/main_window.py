@@ -107,6 +107,9 @@ class MainWindow(QMainWindow):
         self.host.load_model(self._model_request, self.device)
         self._add_live_view()
         self._add_training()  # issue 5
+        from audioclf.gui.ecosystem import EcosystemActions  # issue 8: exports, Show log
+
+        self.ecosystem = EcosystemActions(self)
         if files:
             self.add_files(files)
 
@@ -422,6 +425,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.player.stop()
         self.live.shutdown()  # live view (issue 4): stop its worker thread
+        self.ecosystem.shutdown()  # issue 8: waits for a model export in progress
         if self.train_panel is not None:  # training (issue 5): stop its worker thread
             self.train_panel.shutdown()
         self.host.shutdown()

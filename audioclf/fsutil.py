@@ -14,6 +14,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def _umask_mode() -> int:
+    """The mode a normally created file gets (0o666 minus the umask); mkstemp uses 0o600."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -35,6 +42,7 @@ def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
     tmp = Path(tmp_name)
     try:
+        os.chmod(fd, _umask_mode())
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
@@ -59,6 +67,7 @@ def atomic_write_with(path: str | os.PathLike[str], write: Callable[[str], None]
     fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=final.suffix, dir=final.parent)
     os.close(fd)
     try:
+        os.chmod(tmp_name, _umask_mode())
         write(tmp_name)
         with open(tmp_name, "rb+") as fh:
             os.fsync(fh.fileno())

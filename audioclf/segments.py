@@ -41,7 +41,7 @@ class Segment:
 class Segmenter:
     """Streaming decoder; see the module docstring for the rule."""
 
-    def __init__(self, labels: Sequence[str], threshold: float = 0.5, min_points: int = 2,
+    def __init__(self, labels: Sequence[str], threshold: float = 0.4, min_points: int = 3,
                  merge_gap_s: float = 0.35, background: Iterable[str] | None = None) -> None:
         self.labels = list(labels)
         bg = BACKGROUND_NAMES if background is None else frozenset(background)

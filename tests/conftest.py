@@ -38,8 +38,8 @@ def tiny_model(synth_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
     out = tmp_path_factory.mktemp("model") / "tiny.safetensors"
     tr = Trainer(synth_data, out,
-                 TrainConfig(epochs=8, batch_size=16, lr=5e-3, val_fraction=0.2, seed=0,
-                             device="cpu", patience=8),
+                 TrainConfig(epochs=15, batch_size=8, lr=5e-3, val_fraction=0.2, seed=0,
+                             device="cpu", patience=15),
                  FeatureConfig.for_sample_rate(8000, n_mels=32),
                  ModelConfig(conv_channels=(8, 16), hidden_size=32, window_s=1.0))
     for _ in tr.run():

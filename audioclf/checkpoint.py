@@ -43,7 +43,7 @@ class ModelBundle:
     def name(self) -> str:
         return Path(self.path).stem if self.path else "unsaved model"
 
-    def to(self, device: torch.device | str) -> "ModelBundle":
+    def to(self, device: torch.device | str) -> ModelBundle:
         self.model.to(device)
         return self
 

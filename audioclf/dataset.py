@@ -173,7 +173,7 @@ class Augment:
     freq_mask: float = 0.10  # one SpecAugment frequency mask of up to this fraction of bands
     warmup: float = 0.3  # fraction of the epochs over which strength ramps from 0 to 1
 
-    def scaled(self, strength: float) -> "Augment":
+    def scaled(self, strength: float) -> Augment:
         """The same augmentation at ``strength`` in [0, 1] (a curriculum: easy first)."""
         k = min(1.0, max(0.0, strength))
         return replace(self, stretch=self.stretch * k, warp=self.warp * k,

@@ -41,7 +41,7 @@ from audioclf.config import FeatureConfig, to_dict
 from audioclf.errors import AudioclfError
 from audioclf.features import LogMel
 from audioclf.fsutil import atomic_write_bytes, atomic_write_with
-from audioclf.model import ConvLSTM
+from audioclf.model import ConvBlock, ConvLSTM
 
 EXPORT_FORMAT = "audioclf-export"
 EXPORT_FORMAT_VERSION = 1  # bump when the inputs/outputs or their meaning change
@@ -103,7 +103,14 @@ class AudioToProbs(nn.Module):
         super().__init__()
         model: ConvLSTM = bundle.model
         self.front = DftLogMel(LogMel(bundle.feature_config))
-        self.blocks = model.blocks
+        # Each ConvBlock's own layers, in its order (conv, BN, ReLU, ceil-mode max pool). Its
+        # forward() adds a padding mask and an eval-time CPU fast path, neither needed for one
+        # unpadded sequence, and not every fast path scripts or traces; the layers do.
+        layers = []
+        for b in model.blocks:
+            assert isinstance(b, ConvBlock)
+            layers.append(nn.Sequential(b.conv, b.bn, b.act, b.pool))
+        self.blocks = nn.ModuleList(layers)
         self.lstm = model.lstm
         self.head = model.head
         self.n_fft = bundle.feature_config.n_fft
@@ -123,7 +130,7 @@ class AudioToProbs(nn.Module):
         elif self.input_norm == "mean":
             x = x - x.mean(dim=(2, 3), keepdim=True)
         for block in self.blocks:
-            x = block(x, torch.ones_like(x[:, :1, :1, :]))  # (1, 1, 1, T): every frame real
+            x = block(x)
         seq = x.permute(0, 3, 1, 2).flatten(2)  # (1, C, F', T) -> (1, T, C*F')
         _, (h_n, _) = self.lstm(seq)
         # h_n: (num_layers * D, 1, H): the last layer's directions, concatenated

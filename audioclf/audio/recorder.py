@@ -98,7 +98,7 @@ class StreamRecorder:
             self.closed = True
             self._fh.close()
 
-    def __enter__(self) -> "StreamRecorder":
+    def __enter__(self) -> StreamRecorder:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -11,6 +11,7 @@ from importlib.resources import files as resource_files
 from pathlib import Path
 
 SMOKE_TIMEOUT_MS = 120_000  # --smoke-test gives up after this
+APP_ID = "io.github.audioclf.Audioclf"  # desktop entry, AppStream id and icon name
 
 
 def example_clips() -> list[str]:
@@ -50,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])  # Qt options via QT_* env
     app.setOrganizationName(st.ORG_NAME)
     app.setApplicationName(st.APP_NAME)
+    app.setDesktopFileName(APP_ID)  # packaging/<APP_ID>.desktop: taskbar icon, grouping
+    icon = resource_files("audioclf.resources") / "icons" / "audioclf.svg"
+    if icon.is_file():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon)))
     files = [str(Path(f)) for f in args.files]
     if not files and not args.no_example:
         files = example_clips()[:1]

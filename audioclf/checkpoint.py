@@ -128,7 +128,9 @@ def load_model(path: str | os.PathLike[str], device: torch.device | str = "cpu")
         raise ModelFileError(p, f"unknown model file format version {version}")
     try:
         fcfg = from_dict(FeatureConfig, json.loads(meta["feature_config"])).validate()
-        mcfg = from_dict(ModelConfig, json.loads(meta["model_config"]))
+        mdict = json.loads(meta["model_config"])
+        mdict.setdefault("time_pool", 1)  # files written before the time stride existed
+        mcfg = from_dict(ModelConfig, mdict)
         labels = json.loads(meta["labels"])
         training = json.loads(meta.get("training", "{}"))
     except KeyError as exc:

@@ -17,6 +17,23 @@ import sys
 from bench.common import DEFAULT_MODEL, REPO, ensure_background, need_fsdd, train_args
 
 EXAMPLES = ["3/3_jackson_0.wav", "7/7_george_0.wav"]  # FSDD test clips, CC BY-SA 4.0
+# A longer example, shown first by the app: digits said one after another (FSDD test clips of
+# one speaker with 0.4 s of silence between them), so the probabilities over time have a story.
+SEQUENCE = ("george", 1, "4159265")
+SEQUENCE_NAME = "0_digits_4159265.wav"
+
+
+def make_sequence(fsdd_test, out) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from audioclf.audio import load, write_audio
+
+    speaker, index, digits = SEQUENCE
+    gap = np.zeros(int(0.4 * 8000), np.float32)
+    parts = [gap]
+    for d in digits:
+        parts += [load(fsdd_test / d / f"{d}_{speaker}_{index}.wav", 8000), gap]
+    write_audio(out, np.concatenate(parts), 8000)
 
 
 def main() -> int:
@@ -36,6 +53,7 @@ def main() -> int:
     examples.mkdir(parents=True, exist_ok=True)
     for rel in EXAMPLES:
         shutil.copy(fsdd / "test" / rel, examples / os.path.basename(rel))
+    make_sequence(fsdd / "test", examples / SEQUENCE_NAME)
     return cli(["evaluate", "--model", a.out, str(fsdd / "test")])
 
 

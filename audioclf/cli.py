@@ -77,7 +77,8 @@ def train_configs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     tcfg = TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, val_fraction=args.val_fraction,
         seed=args.seed, patience=args.patience, augment=not args.no_augment, device=args.device,
-        amp=not args.no_amp, target_accuracy=args.target_accuracy, num_workers=args.workers)
+        amp=not args.no_amp, target_accuracy=args.target_accuracy, num_workers=args.workers,
+        feature_ram_mb=args.feature_ram_mb, cache_dir=args.cache_dir)
     fcfg = FeatureConfig.for_sample_rate(args.sample_rate, n_mels=args.n_mels)
     mcfg = ModelConfig(conv_channels=tuple(args.conv_channels), hidden_size=args.hidden_size,
                        num_layers=args.num_layers, bidirectional=args.bidirectional,
@@ -319,6 +320,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-augment", action="store_true", help="turn augmentation off")
     p.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     p.add_argument("--workers", type=int, default=d["num_workers"], help="decoding threads")
+    p.add_argument("--feature-ram-mb", type=float, default=d["feature_ram_mb"],
+                   help="RAM budget for cached features; bigger datasets are cached on disk")
+    p.add_argument("--cache-dir", default=d["cache_dir"],
+                   help="on-disk feature cache folder (default: the user cache folder)")
     p.add_argument("--resume", nargs="?", const="", default=None, metavar="MODEL",
                    help="continue from MODEL (default: from --out)")
     p.add_argument("--sample-rate", type=int, default=16000, help="model sample rate, Hz")

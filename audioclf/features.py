@@ -30,6 +30,12 @@ class LogMel(nn.Module):
             hop_length=cfg.hop_length, f_min=cfg.f_min, f_max=cfg.top_hz, n_mels=cfg.n_mels,
             power=2.0, center=False, normalized="window", mel_scale="htk", norm="slaney",
         )
+        # ``self.mel`` defines the features (window, filterbank, normalisation); forward
+        # computes the same thing in fewer passes (a per-clip call is mostly overhead): the
+        # window normalisation 1/sum(w^2) of the power is folded into the filterbank.
+        win = self.mel.spectrogram.window
+        self.register_buffer("_fb_t", (self.mel.mel_scale.fb / win.pow(2).sum()).T.contiguous(),
+                             persistent=False)  # (F, n_fft // 2 + 1)
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
         if wave.dim() == 1:
@@ -37,10 +43,15 @@ class LogMel(nn.Module):
         n = wave.shape[-1]
         if n < self.cfg.n_fft:  # too short for one frame: zero-pad to exactly one frame
             wave = nn.functional.pad(wave, (0, self.cfg.n_fft - n))
+        c = self.cfg
         with torch.autocast(device_type=wave.device.type, enabled=False):
-            power = self.mel(wave.float())  # (B, F, T)
-        db = 10.0 * torch.log10(torch.clamp(power, min=self.cfg.amin))
-        return ((db - self.cfg.norm_mean_db) / self.cfg.norm_std_db).unsqueeze(1)
+            spec = torch.stft(wave.float(), c.n_fft, c.hop_length, c.n_fft,
+                              self.mel.spectrogram.window, center=False, return_complex=True)
+            power = torch.view_as_real(spec).pow(2).sum(-1)  # (B, n_fft // 2 + 1, T)
+            mel = torch.matmul(self._fb_t, power)  # (B, F, T) mel power
+        db = torch.log10(torch.clamp(mel, min=c.amin))
+        # (10 * log10(p) - mean) / std in one fused op
+        return torch.add(db, -c.norm_mean_db / 10.0).mul_(10.0 / c.norm_std_db).unsqueeze(1)
 
     def db_from_features(self, feats: torch.Tensor) -> torch.Tensor:
         """Undo the normalisation (for display in dB)."""

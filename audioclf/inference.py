@@ -26,7 +26,7 @@ from audioclf import audio
 from audioclf.checkpoint import ModelBundle, load_model
 from audioclf.device import select_device
 from audioclf.errors import AudioclfError
-from audioclf.features import LogMel, StreamingLogMel, logmel_array
+from audioclf.features import LogMel, StreamingLogMel
 
 TIMELINE_HOP_S = 0.1  # seconds between timeline points (the live hop)
 
@@ -104,8 +104,14 @@ class Classifier:
     """A loaded model on a device, with the front end built from the model's configs."""
 
     def __init__(self, bundle: ModelBundle, device: str | torch.device = "auto",
-                 batch_size: int = 64) -> None:
+                 batch_size: int = 64, amp: bool | None = None) -> None:
         self.device = select_device(device) if isinstance(device, str) else device
+        # Mixed precision for the model (never the front end): on by default on CUDA only,
+        # bf16 where supported, else fp16. CPU results are full float32 whatever this says.
+        self.amp = (self.device.type == "cuda") if amp is None else (
+            bool(amp) and self.device.type == "cuda")
+        self.amp_dtype = (torch.bfloat16 if self.amp and torch.cuda.is_bf16_supported()
+                          else torch.float16)
         self.bundle = bundle.to(self.device)
         self.model = bundle.model.eval()
         self.fcfg = bundle.feature_config
@@ -129,22 +135,57 @@ class Classifier:
         c = self.fcfg
         return (start * c.hop_length + ((length - 1) * c.hop_length + c.n_fft) / 2.0) / c.sample_rate
 
+    def _batch(self, chunk: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Windows [(F, T_i)] -> (batch (B, 1, F, max T) on the device, lengths or None).
+
+        Lengths are None when all windows have the same length (the usual timeline case:
+        one stack, no packing). The batch is built where the windows are and moved once
+        (pinned host memory, non-blocking copy): no per-window host-device copies.
+        """
+        src = chunk[0].device
+        lengths = [int(w.shape[1]) for w in chunk]
+        t_max = max(lengths)
+        if all(n == t_max for n in lengths):
+            batch = torch.stack([w.to(src) for w in chunk]).unsqueeze(1)
+            lens = None
+        else:
+            batch = torch.zeros(len(chunk), 1, self.fcfg.n_mels, t_max, device=src)
+            for j, w in enumerate(chunk):
+                batch[j, 0, :, : w.shape[1]] = w
+            lens = torch.tensor(lengths)
+        if batch.device != self.device:
+            if self.device.type == "cuda":
+                batch = batch.pin_memory()
+            batch = batch.to(self.device, non_blocking=True)
+        return batch, (lens.to(self.device) if lens is not None else None)
+
     def probs_of(self, windows: Sequence[torch.Tensor]) -> np.ndarray:
         """Windows [(F, T_i)] -> softmax clip probabilities (N, K), batched and packed."""
         out = []
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast(self.device.type, dtype=self.amp_dtype,
+                                                    enabled=self.amp):
             for i in range(0, len(windows), self.batch_size):
-                chunk = windows[i:i + self.batch_size]
-                lengths = torch.tensor([w.shape[1] for w in chunk])
-                batch = torch.zeros(len(chunk), 1, self.fcfg.n_mels, int(lengths.max()),
-                                    device=self.device)
-                for j, w in enumerate(chunk):
-                    batch[j, 0, :, : w.shape[1]] = w
-                logits = self.model.clip_logits(batch, lengths.to(self.device))
-                out.append(torch.softmax(logits.float(), -1).cpu())
+                batch, lengths = self._batch(windows[i:i + self.batch_size])
+                logits = self.model.clip_logits(batch, lengths)
+                out.append(torch.softmax(logits.float(), -1))
         if not out:
             return np.zeros((0, len(self.labels)), np.float32)
-        return torch.cat(out).numpy()
+        return torch.cat(out).cpu().numpy()  # one device->host copy per call
+
+    def _features_batch(self, clips: Sequence[np.ndarray]) -> list[torch.Tensor]:
+        """Mono clips [(N_i,)] -> features [(F, T_i)] on the device, in one front-end call.
+
+        The clips are zero-padded into one pinned (B, max N) array, copied once and framed
+        together; clip i keeps its first max(1, num_frames(N_i)) columns, which depend only
+        on its own samples (no centre padding), so they equal :func:`logmel_array` per clip.
+        """
+        n_max = max(self.fcfg.n_fft, max(x.size for x in clips))
+        host = torch.zeros(len(clips), n_max, pin_memory=self.device.type == "cuda")
+        for i, x in enumerate(clips):
+            host[i, : x.size] = torch.from_numpy(np.ascontiguousarray(x, np.float32))
+        with torch.inference_mode():
+            feats = self.front(host.to(self.device, non_blocking=True))[:, 0]  # (B, F, T)
+        return [feats[i, :, : max(1, self.fcfg.num_frames(x.size))] for i, x in enumerate(clips)]
 
     def probs_of_clips(self, feats: Sequence[torch.Tensor]) -> np.ndarray:
         """Clip probabilities (N, K) of whole clips given as features [(F, T_i)].
@@ -235,7 +276,7 @@ class Classifier:
         def flush_group() -> Iterator[FileResult]:
             if not group:
                 return
-            feats = [logmel_array(x, self.fcfg, self.front, self.device) for _, x in group]
+            feats = self._features_batch([x for _, x in group])
             p = self.probs_of(feats)
             for (name, x), f, pr in zip(group, feats, p):
                 spec = self.front.db_from_features(f).cpu().numpy() if keep_spectrogram else None

@@ -41,12 +41,49 @@ class ConvBlock(nn.Module):
         self.pool = nn.MaxPool2d(kernel_size=(freq_pool, time_pool),
                                  stride=(freq_pool, time_pool), ceil_mode=True)
         self.time_pool = time_pool
+        self.pool_factors = (freq_pool, time_pool)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         """(B, C_in, F, T) and its time mask (B, 1, 1, T) -> (B, C_out, F // p, ceil(T / s)).
 
-        Padded frames are zeroed before pooling, so they never win a max over real frames."""
-        return self.pool(self.act(self.bn(self.conv(x))) * mask)
+        Padded frames are zeroed before pooling, so they never win a max over real frames.
+        ``mask=None``: no padded frames. In eval mode the BatchNorm is folded into the conv
+        (computed per call, so it follows the weights while training): one pass, not two.
+        """
+        mean, var = self.bn.running_mean, self.bn.running_var
+        if self.training or mean is None or var is None:
+            y = self.bn(self.conv(x))
+        else:
+            scale = self.bn.weight * torch.rsqrt(var + self.bn.eps)
+            shift = self.bn.bias - mean * scale
+            y = nn.functional.conv2d(x, self.conv.weight * scale[:, None, None, None], shift,
+                                     padding=self.conv.padding)
+        y = self.act(y)
+        y = y if mask is None else y * mask
+        return self.pool(y) if self.training else _max_pool_nonneg(y, self.pool_factors)
+
+
+def _max_pool_nonneg(y: torch.Tensor, factors: tuple[int, int]) -> torch.Tensor:
+    """MaxPool2d(kernel = stride = ``factors``, ceil_mode=True) of a tensor >= 0 (after ReLU),
+    as element-wise maxima of strided views: the same values, several times faster on CPU
+    than the pooling kernel. Zero padding to a multiple is exact because y >= 0."""
+    for dim, k in ((2, factors[0]), (3, factors[1])):
+        if k == 1:
+            continue
+        extra = -y.shape[dim] % k
+        if extra:
+            pad = [0, 0, 0, 0]
+            pad[(3 - dim) * 2 + 1] = extra  # F.pad order: last dim first
+            y = nn.functional.pad(y, pad)
+        out = _every(y, dim, 0, k)
+        for i in range(1, k):
+            out = torch.maximum(out, _every(y, dim, i, k))
+        y = out
+    return y
+
+
+def _every(y: torch.Tensor, dim: int, start: int, step: int) -> torch.Tensor:
+    return y[:, :, start::step] if dim == 2 else y[:, :, :, start::step]
 
 
 class ConvLSTM(nn.Module):
@@ -78,30 +115,40 @@ class ConvLSTM(nn.Module):
 
     def encode(self, x: torch.Tensor, lengths: torch.Tensor | None = None
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(B, 1, F, T), (B,) -> (outputs (B, T', D*H), final (B, D*H), lengths' (B,))."""
+        """(B, 1, F, T), (B,) -> (outputs (B, T', D*H), final (B, D*H), lengths' (B,)).
+
+        ``lengths=None`` means every example is T frames long (no packing, faster)."""
         b, _, _, t = x.shape
+        full = lengths is None  # every example is T frames long: the LSTM needs no packing
         if lengths is None:
             lengths = torch.full((b,), t, dtype=torch.long, device=x.device)
         lengths = lengths.clamp(min=1, max=t)
-        mask = time_mask(lengths, t)[:, None, None, :].to(x.dtype)  # (B, 1, 1, T)
-        x = self.normalise(x * mask, mask, lengths)
+        # (B, 1, 1, T); None when nothing is padded (multiplying by ones would change nothing)
+        mask = None if full else time_mask(lengths, t)[:, None, None, :].to(x.dtype)
+        x = self.normalise(x if mask is None else x * mask, mask, lengths)
         for block in self.blocks:
             x = block(x, mask)
             if block.time_pool > 1:
                 t = x.shape[3]
                 lengths = (lengths + block.time_pool - 1) // block.time_pool
-                mask = time_mask(lengths, t)[:, None, None, :].to(x.dtype)
-            x = x * mask
+                if mask is not None:
+                    mask = time_mask(lengths, t)[:, None, None, :].to(x.dtype)
+            if mask is not None:
+                x = x * mask
         seq = x.permute(0, 3, 1, 2).flatten(2)  # (B, C, F', T') -> (B, T', C*F')
-        packed = pack_padded_sequence(seq, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out_packed, (h_n, _) = self.lstm(packed)
-        out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=t)
+        if full:  # same result as packing equal lengths, without its per-step overhead
+            out, (h_n, _) = self.lstm(seq)
+        else:
+            packed = pack_padded_sequence(seq, lengths.cpu(), batch_first=True,
+                                          enforce_sorted=False)
+            out_packed, (h_n, _) = self.lstm(packed)
+            out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=t)
         # h_n: (num_layers * D, B, H) -> (num_layers, D, B, H); keep the last layer.
         last = h_n.view(self.cfg.num_layers, self.directions, b, self.cfg.hidden_size)[-1]
         final = last.permute(1, 0, 2).reshape(b, self.directions * self.cfg.hidden_size)
         return out, final, lengths
 
-    def normalise(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor
+    def normalise(self, x: torch.Tensor, mask: torch.Tensor | None, lengths: torch.Tensor
                   ) -> torch.Tensor:
         """Subtract the per-example mean(s) chosen by ``cfg.input_norm`` over true frames."""
         if self.cfg.input_norm == "none":
@@ -110,7 +157,7 @@ class ConvLSTM(nn.Module):
         band = x.sum(dim=3, keepdim=True) / n  # (B, 1, F, 1)
         if self.cfg.input_norm == "mean":
             band = band.mean(dim=2, keepdim=True)
-        return (x - band) * mask
+        return x - band if mask is None else (x - band) * mask
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -28,11 +28,17 @@ from audioclf import __version__
 from audioclf.checkpoint import ModelBundle, build_model, load_model, save_model
 from audioclf.config import FeatureConfig, ModelConfig, TrainConfig
 from audioclf.dataset import (
-    Augment, LabelledFolder, augment_example, collate, extract_features, noise_bank,
-    scan_folder, stratified_split,
+    Augment,
+    LabelledFolder,
+    augment_example,
+    collate,
+    noise_bank,
+    scan_folder,
+    stratified_split,
 )
 from audioclf.device import select_device
 from audioclf.errors import AudioclfError, DatasetError
+from audioclf.feature_cache import FeatureCache
 from audioclf.inference import Classifier
 
 
@@ -132,21 +138,25 @@ class Trainer:
         self.skipped = list(folder.skipped)
         paths = [p for p, _ in folder.items]
         window = int(round(self.mcfg.window_s * self.fcfg.frame_rate))
-        feats: list[torch.Tensor | None] = [None] * len(paths)
+        cache = FeatureCache(paths, self.fcfg, max_frames=4 * window,
+                             ram_mb=self.tcfg.feature_ram_mb, cache_dir=self.tcfg.cache_dir)
+        self.feature_cache = cache
+        failed: set[int] = set()
         every = max(1, len(paths) // 100)
-        for n, (i, f, err) in enumerate(extract_features(
-                paths, self.fcfg, workers=self.tcfg.num_workers, max_frames=4 * window), 1):
-            feats[i] = f
+        where = f" (on disk: {cache.folder})" if cache.on_disk else ""
+        for n, (i, err) in enumerate(cache.build(self.tcfg.num_workers), 1):
             if err is not None:
+                failed.add(i)
                 self.skipped.append((paths[i], err))
             if n % every == 0 or n == len(paths):
                 if self.cancel():
                     raise _Cancelled
                 yield Progress("features", n, len(paths), elapsed_s=time.perf_counter() - t0,
-                               message="computing log-mel features")
-        keep = [i for i, f in enumerate(feats) if f is not None]
+                               message="computing log-mel features" + where)
+        keep = [i for i in range(len(paths)) if i not in failed]
         self.items = [folder.items[i] for i in keep]
-        self.feats = [feats[i] for i in keep]
+        self.feats = cache.select(keep)  # a list in RAM, or DiskFeatures (read per access)
+        self.feat_lengths = cache.lengths(keep)  # frames per example, without reading it
         counts = np.bincount([y for _, y in self.items], minlength=len(folder.labels))
         if (counts == 0).any():
             empty = [folder.labels[i] for i in np.flatnonzero(counts == 0)]
@@ -237,6 +247,8 @@ class Trainer:
                 ex = [augment_example(self.feats[i], window, aug, self.fcfg, bank, rng)
                       if tc.augment else self.feats[i][:, :window] for i in idx]
                 x, lengths = collate(ex)
+                if device.type == "cuda":  # page-locked, so the copy below is truly async
+                    x = x.pin_memory()
                 x = x.to(device, non_blocking=True)
                 y = labels_t[idx].to(device, non_blocking=True)
                 with torch.autocast(device_type=device.type, dtype=amp_dtype, enabled=use_amp):
@@ -294,7 +306,7 @@ class Trainer:
         chunk = batch * 8
         out: list[list[int]] = []
         for c in range(0, len(order), chunk):
-            part = sorted(order[c:c + chunk], key=lambda i: self.feats[i].shape[1])
+            part = sorted(order[c:c + chunk], key=lambda i: self.feat_lengths[i])
             out.extend(part[b:b + batch] for b in range(0, len(part), batch))
         rng.shuffle(out)  # type: ignore[arg-type]
         return [i for b in out for i in b]
@@ -326,6 +338,8 @@ class Trainer:
         save_model(self.out_path, self.bundle)
 
     def _finish(self, t0: float, cancelled: bool) -> None:
+        if not cancelled and dist.is_available() and dist.is_initialized():
+            dist.barrier()  # every rank reads the model file only after rank 0's last save
         if self.bundle is not None and self.out_path.exists():
             # hand back the best model, as saved, not the last epoch's weights
             best = load_model(self.out_path, "cpu")

@@ -68,7 +68,7 @@ def rss_mb() -> float:
     return psutil.Process(os.getpid()).memory_info().rss / 2**20
 
 
-def bench_latency(clf: Classifier, seconds: float = 60.0) -> None:
+def bench_latency(clf: Classifier, seconds: float = 60.0) -> dict[str, float]:
     ms: list[float] = []
 
     def on(u: LiveUpdate) -> None:
@@ -83,6 +83,8 @@ def bench_latency(clf: Classifier, seconds: float = 60.0) -> None:
     print(f"latency per {TIMELINE_HOP_S * 1000:.0f} ms hop (samples in -> probabilities out, "
           f"{a.size} hops, torch threads {__import__('torch').get_num_threads()}): "
           f"median {np.median(a):.2f} ms, p99 {np.percentile(a, 99):.2f} ms, max {a.max():.2f} ms")
+    return {"hops": int(a.size), "median_ms": float(np.median(a)),
+            "p99_ms": float(np.percentile(a, 99)), "max_ms": float(a.max())}
 
 
 def bench_memory(clf: Classifier, minutes: float) -> None:

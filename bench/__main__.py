@@ -1,0 +1,270 @@
+"""audioclf benchmarks side by side with what a user would otherwise use, in one run.
+
+    python -m bench [--quick | --full] [--only features,train,files,batch,stream]
+                    [--model M] [--threads N] [--out bench/results.json]
+
+Sections (each a ratio or a figure measured in this one process, on this machine):
+
+* features: log-mel throughput (audio seconds per wall second) of audioclf's front end vs
+  ``librosa.feature.melspectrogram`` + ``power_to_db``, clip by clip, on the same FSDD clips,
+  decode EXCLUDED for both (clips are decoded once beforehand); best of 3 interleaved rounds;
+* train: wall time per epoch and time to 98% FSDD test accuracy of audioclf's default recipe
+  (bench.train_fsdd.run, the lead's figure) vs bench/baseline_tutorial.py (capped);
+  ``--quick`` runs one epoch of each (epoch time only);
+* files: real-time factor and peak RSS of ``Classifier.classify_file`` on files synthesised
+  from FSDD clips and silence: 1 and 10 minutes (``--quick``: 1 minute; ``--full``: + 1 hour),
+  each in a fresh process (bench/file_infer.py) so the memory figure is per duration;
+* batch: clips per second of ``Classifier.classify_files`` (decode included) at batch 1 and 64;
+* stream: latency per 100 ms hop of live inference (bench/live_latency.bench_latency).
+
+The model is ``--model``, else the shipped default model, else a quick FSDD model trained once
+through the Trainer into build/bench/ (3 epochs). Results go to bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import DEFAULT_MODEL, REPO, machine, need_fsdd
+
+GOALS = {"features_x_librosa": 5.0, "train_x_baseline": 5.0, "train_to_98_s": 60.0,
+         "file_rtf": 500.0, "stream_p99_ms": 20.0}
+
+
+def fsdd_clips(n: int) -> list[Path]:
+    fsdd = need_fsdd()
+    files = sorted((fsdd / "test").rglob("*.wav")) + sorted((fsdd / "train").rglob("*.wav"))
+    return files[:n]
+
+
+def bench_model(path: str | None) -> str:
+    if path:
+        return path
+    if DEFAULT_MODEL.exists():
+        return str(DEFAULT_MODEL)
+    quick = REPO / "build" / "bench" / "quick.safetensors"
+    if not quick.exists():
+        from audioclf.cli import build_parser, train_configs
+        from audioclf.training import Trainer
+        from bench.common import train_args
+
+        print(f"no default model: training a quick one into {quick} (3 epochs)", flush=True)
+        args = build_parser().parse_args(train_args([str(need_fsdd() / "train")], str(quick),
+                                                    ["--epochs", "3", "--quiet"]))
+        for _ in Trainer(args.data_dirs, args.out, *train_configs(args)).run():
+            pass
+    return str(quick)
+
+
+# ------------------------------------------------------------------------------ features
+def bench_features(n_clips: int, rounds: int = 3) -> dict:
+    import librosa
+
+    from audioclf.audio import load
+    from audioclf.config import FeatureConfig
+    from audioclf.features import LogMel, logmel_array
+
+    cfg = FeatureConfig.for_sample_rate(8000, n_mels=40)  # the default model's front end
+    clips = [load(p, cfg.sample_rate) for p in fsdd_clips(n_clips)]
+    audio_s = sum(x.size for x in clips) / cfg.sample_rate
+    front = LogMel(cfg)
+
+    def ours() -> None:
+        for x in clips:
+            logmel_array(x, cfg, front)
+
+    def peer() -> None:
+        for x in clips:
+            m = librosa.feature.melspectrogram(
+                y=x, sr=cfg.sample_rate, n_fft=cfg.n_fft, hop_length=cfg.hop_length,
+                win_length=cfg.n_fft, center=False, power=2.0, n_mels=cfg.n_mels,
+                fmin=cfg.f_min, fmax=cfg.top_hz, htk=True, norm="slaney")
+            librosa.power_to_db(m)
+
+    best = {"audioclf": float("inf"), "librosa": float("inf")}
+    ours(), peer()  # warm-up (imports, caches)
+    for _ in range(rounds):  # interleaved, so load changes hit both alike
+        for name, f in (("audioclf", ours), ("librosa", peer)):
+            t0 = time.perf_counter()
+            f()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    res = {"clips": len(clips), "audio_s": round(audio_s, 1), "decode": "excluded (both)",
+           "audioclf_audio_s_per_s": audio_s / best["audioclf"],
+           "librosa_audio_s_per_s": audio_s / best["librosa"]}
+    res["ratio"] = res["audioclf_audio_s_per_s"] / res["librosa_audio_s_per_s"]
+    return res
+
+
+# ------------------------------------------------------------------------------ training
+def bench_train(quick: bool, cap_s: float) -> dict:
+    from bench import baseline_tutorial, train_fsdd
+
+    extra = ["--epochs", "1"] if quick else []
+    ours = train_fsdd.run(False, extra)
+    peer = baseline_tutorial.run(need_fsdd(), epochs=1 if quick else 30, cap_s=cap_s)
+    h = ours["history"]
+    our_epoch = (h[-1]["wall_s"] / len(h)) if h else None
+    res = {"mode": "1 epoch each (--quick)" if quick else "to 98% test accuracy",
+           "audioclf_epoch_s": our_epoch, "baseline_epoch_s": peer["epoch_s"],
+           "audioclf_time_to_98_s": ours["time_to_98_s"],
+           "baseline_time_to_98_s": peer["time_to_target_s"], "baseline_cap_s": cap_s,
+           "audioclf_final_test_acc": ours["final_test_acc"],
+           "baseline_final_test_acc": peer["final_test_acc"],
+           "baseline_epochs_run": peer["epochs_run"]}
+    if our_epoch:
+        res["epoch_ratio"] = peer["epoch_s"] / our_epoch
+    if ours["time_to_98_s"] and peer["time_to_target_s"]:
+        res["ratio_to_98"] = peer["time_to_target_s"] / ours["time_to_98_s"]
+    elif ours["time_to_98_s"] and not quick:
+        res["ratio_to_98"] = f">= {peer['wall_s'] / ours['time_to_98_s']:.1f} (baseline not " \
+                             f"reached within {peer['wall_s']:.0f} s)"
+    return res
+
+
+# ------------------------------------------------------------------------------ files
+def bench_files(model: str, minutes: list[float], threads: int, device: str) -> list[dict]:
+    from bench.file_infer import synth_long_file
+
+    out = []
+    clips = fsdd_clips(400)
+    with tempfile.TemporaryDirectory() as tmp:
+        for m in minutes:
+            path = Path(tmp) / f"long_{m:g}min.wav"
+            synth_long_file(path, m * 60, clips)
+            cmd = [sys.executable, "-m", "bench.file_infer", model, str(path), "--threads",
+                   str(threads), "--device", device]
+            p = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)
+            path.unlink()
+            if p.returncode != 0:
+                out.append({"minutes": m, "error": p.stderr[-2000:]})
+                continue
+            r = json.loads(p.stdout.strip().splitlines()[-1])
+            r["minutes"] = m
+            out.append(r)
+            print(f"  file {m:g} min: {r['rtf']:.0f}x real time, peak RSS "
+                  f"{r['peak_rss_mb']:.0f} MB", flush=True)
+    return out
+
+
+# ------------------------------------------------------------------------------ batch
+def bench_batch(model: str, n_clips: int, device: str) -> dict:
+    from audioclf.inference import Classifier
+
+    paths = [str(p) for p in fsdd_clips(n_clips)]
+    res: dict = {"clips": len(paths), "decode": "included"}
+    for bs in (1, 64):
+        clf = Classifier.from_file(model, device, batch_size=bs)
+        list(clf.classify_files(paths[:8]))  # warm-up
+        t0 = time.perf_counter()
+        n = sum(1 for _ in clf.classify_files(paths))
+        res[f"batch{bs}_clips_per_s"] = n / (time.perf_counter() - t0)
+    res["ratio"] = res["batch64_clips_per_s"] / res["batch1_clips_per_s"]
+    return res
+
+
+def bench_stream(model: str, seconds: float) -> dict:
+    from audioclf.inference import Classifier
+    from bench.live_latency import bench_latency
+
+    return bench_latency(Classifier.from_file(model, "cpu"), seconds)
+
+
+# ------------------------------------------------------------------------------ table
+def _f(v: object, fmt: str = "{:.0f}") -> str:
+    return "n/a" if v is None else (fmt.format(v) if isinstance(v, (int, float)) else str(v))
+
+
+def table(r: dict) -> str:
+    rows = [("measure", "audioclf", "peer / other", "ratio", "goal")]
+    s = r["sections"]
+    if "features" in s:
+        f = s["features"]
+        rows.append(("log-mel, audio s per s (per clip, decode excl.)",
+                     _f(f["audioclf_audio_s_per_s"]), _f(f["librosa_audio_s_per_s"]) + " librosa",
+                     _f(f["ratio"], "{:.1f}x"), ">= 5x"))
+    if "train" in s:
+        t = s["train"]
+        rows.append(("training, s per epoch (FSDD)", _f(t["audioclf_epoch_s"], "{:.1f}"),
+                     _f(t["baseline_epoch_s"], "{:.1f}") + " tutorial",
+                     _f(t.get("epoch_ratio"), "{:.1f}x"), ""))
+        rows.append(("training, s to 98% test accuracy", _f(t["audioclf_time_to_98_s"]),
+                     _f(t["baseline_time_to_98_s"]) + " tutorial",
+                     _f(t.get("ratio_to_98"), "{:.1f}x"), ">= 5x, < 60 s"))
+    for f in s.get("files", []):
+        if "error" in f:
+            rows.append((f"file {f['minutes']:g} min", "error", "", "", ""))
+            continue
+        rows.append((f"file {f['minutes']:g} min: x real time / peak RSS MB",
+                     f"{f['rtf']:.0f}x / {f['peak_rss_mb']:.0f} MB", "", "",
+                     ">= 500x, flat"))
+    if "batch" in s:
+        b = s["batch"]
+        rows.append(("clips/s, batch 64 vs batch 1 (decode incl.)",
+                     _f(b["batch64_clips_per_s"]), _f(b["batch1_clips_per_s"]) + " at batch 1",
+                     _f(b["ratio"], "{:.1f}x"), ""))
+    if "stream" in s:
+        st = s["stream"]
+        rows.append(("live latency per 100 ms hop, median / p99 ms",
+                     f"{st['median_ms']:.1f} / {st['p99_ms']:.1f}", "", "", "p99 < 20"))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(5)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="small sizes, 1 training epoch")
+    mode.add_argument("--full", action="store_true", help="adds the 1-hour file")
+    ap.add_argument("--only", default="features,train,files,batch,stream")
+    ap.add_argument("--model", help="model for the inference sections")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
+    ap.add_argument("--device", default="cpu", help="device for file and batch inference")
+    ap.add_argument("--baseline-cap-s", type=float, default=600.0)
+    ap.add_argument("--out", default=str(REPO / "bench" / "results.json"))
+    a = ap.parse_args(argv)
+    import torch
+
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    which = set(a.only.split(","))
+    model = bench_model(a.model) if which & {"files", "batch", "stream"} else None
+    res: dict = {"machine": machine(), "command": " ".join(["python -m bench", *sys.argv[1:]]),
+                 "model": model, "load_average": os.getloadavg(), "goals": GOALS,
+                 "sections": {}}
+    sec = res["sections"]
+    steps = [
+        ("features", lambda: bench_features(150 if a.quick else 500)),
+        ("train", lambda: bench_train(a.quick, a.baseline_cap_s)),
+        ("files", lambda: bench_files(model, [1.0] if a.quick else
+                                      [1.0, 10.0] + ([60.0] if a.full else []),
+                                      a.threads, a.device)),
+        ("batch", lambda: bench_batch(model, 100 if a.quick else 250, a.device)),
+        ("stream", lambda: bench_stream(model, 20.0 if a.quick else 60.0)),
+    ]
+    for name, fn in steps:
+        if name not in which:
+            continue
+        print(f"[bench] {name} ...", flush=True)
+        t0 = time.perf_counter()
+        sec[name] = fn()
+        print(f"[bench] {name} done in {time.perf_counter() - t0:.0f} s", flush=True)
+    res["load_average_end"] = os.getloadavg()
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(json.dumps(res, indent=1, default=float))
+    print(f"\nmachine: {res['machine']}; load average {res['load_average'][0]:.1f}")
+    print(table(res))
+    print(f"\nwrote {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""Inference fast paths give the same numbers as the plain layers they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from audioclf.config import FeatureConfig, ModelConfig
+from audioclf.features import LogMel
+from audioclf.model import ConvLSTM, _max_pool_nonneg
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 40, 100), (2, 3, 41, 101), (1, 2, 5, 7), (2, 2, 3, 1)])
+@pytest.mark.parametrize("k", [(2, 2), (2, 1), (3, 2), (4, 3)])
+def test_pairwise_max_pool_equals_maxpool2d(shape, k) -> None:
+    y = torch.relu(torch.randn(*shape))
+    ref = torch.nn.MaxPool2d(k, k, ceil_mode=True)(y)
+    assert torch.equal(_max_pool_nonneg(y, k), ref)
+
+
+def _model(**kw) -> ConvLSTM:
+    torch.manual_seed(0)
+    m = ConvLSTM(ModelConfig(**kw), n_mels=40, n_classes=5)
+    for b in m.blocks:  # non-trivial BatchNorm statistics
+        b.bn.running_mean.normal_()
+        b.bn.running_var.uniform_(0.5, 2.0)
+        b.bn.weight.data.uniform_(0.5, 2.0)
+        b.bn.bias.data.normal_()
+    return m.eval()
+
+
+@pytest.mark.parametrize("kw", [{}, {"bidirectional": True, "num_layers": 2},
+                                {"input_norm": "band_mean", "time_pool": 1}])
+def test_eval_fast_path_equals_reference_layers(kw) -> None:
+    m = _model(**kw)
+    x = torch.randn(6, 1, 40, 99)
+    with torch.no_grad():
+        fast = m.clip_logits(x)  # lengths=None: no packing, no masks, folded BN, fast pool
+        packed = m.clip_logits(x, torch.full((6,), 99))  # packed, masked
+        # reference: the plain layers (BatchNorm module, MaxPool2d), as in training mode
+        for b in m.blocks:
+            b.training = True
+            b.bn.training = False  # running statistics, as in eval
+        plain = m.clip_logits(x, torch.full((6,), 99))
+    assert (fast - packed).abs().max() < 1e-5
+    assert (fast - plain).abs().max() < 1e-5
+
+
+def test_front_end_equals_torchaudio_definition() -> None:
+    cfg = FeatureConfig.for_sample_rate(8000, n_mels=40)
+    front = LogMel(cfg)
+    x = torch.from_numpy(np.random.default_rng(0).standard_normal((2, 9000)).astype(np.float32))
+    x[1, :4000] = 0  # digital silence hits the amin floor
+    with torch.no_grad():
+        ref = (10 * torch.log10(torch.clamp(front.mel(x), min=cfg.amin)) - cfg.norm_mean_db
+               ) / cfg.norm_std_db
+        assert (front(x)[:, 0] - ref).abs().max() < 1e-5

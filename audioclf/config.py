@@ -107,6 +107,11 @@ class TrainConfig:
     amp: bool = True  # mixed precision on CUDA (ignored on CPU)
     target_accuracy: float | None = None  # stop as soon as validation accuracy reaches this
     num_workers: int = 2  # threads decoding audio while the feature cache is built
+    # RAM budget (MB) for the cached training features. A dataset whose features would need
+    # more is cached on disk instead (one .npy per file under cache_dir, keyed by content
+    # hash and FeatureConfig; reused by later runs), and read back batch by batch.
+    feature_ram_mb: float = 4096.0
+    cache_dir: str | None = None  # on-disk feature cache; None = <user cache dir>/features
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:

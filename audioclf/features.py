@@ -43,15 +43,23 @@ class LogMel(nn.Module):
         n = wave.shape[-1]
         if n < self.cfg.n_fft:  # too short for one frame: zero-pad to exactly one frame
             wave = nn.functional.pad(wave, (0, self.cfg.n_fft - n))
+        if torch.is_autocast_enabled(wave.device.type):  # always float32 (a no-op otherwise)
+            with torch.autocast(device_type=wave.device.type, enabled=False):
+                mel = self._mel_power(wave.float())
+        else:
+            mel = self._mel_power(wave.float())
         c = self.cfg
-        with torch.autocast(device_type=wave.device.type, enabled=False):
-            spec = torch.stft(wave.float(), c.n_fft, c.hop_length, c.n_fft,
-                              self.mel.spectrogram.window, center=False, return_complex=True)
-            power = torch.view_as_real(spec).pow(2).sum(-1)  # (B, n_fft // 2 + 1, T)
-            mel = torch.matmul(self._fb_t, power)  # (B, F, T) mel power
         db = torch.log10(torch.clamp(mel, min=c.amin))
         # (10 * log10(p) - mean) / std in one fused op
         return torch.add(db, -c.norm_mean_db / 10.0).mul_(10.0 / c.norm_std_db).unsqueeze(1)
+
+    def _mel_power(self, wave: torch.Tensor) -> torch.Tensor:
+        """(B, N) float32 -> mel power (B, F, T), window-normalised as ``self.mel``."""
+        c = self.cfg
+        spec = torch.stft(wave, c.n_fft, c.hop_length, c.n_fft, self.mel.spectrogram.window,
+                          center=False, return_complex=True)  # (B, n_fft // 2 + 1, T)
+        power = spec.real.square() + spec.imag.square()  # |X|^2, faster than abs().pow(2)
+        return torch.matmul(self._fb_t, power)
 
     def db_from_features(self, feats: torch.Tensor) -> torch.Tensor:
         """Undo the normalisation (for display in dB)."""

@@ -1,6 +1,6 @@
 """audioclf benchmarks side by side with what a user would otherwise use, in one run.
 
-    python -m bench [--quick | --full] [--only features,train,files,batch,stream]
+    python -m bench [--quick | --full] [--quick-train] [--only features,train,files,batch,stream]
                     [--model M] [--threads N] [--out bench/results.json]
 
 Sections (each a ratio or a figure measured in this one process, on this machine):
@@ -224,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="small sizes, 1 training epoch")
     mode.add_argument("--full", action="store_true", help="adds the 1-hour file")
+    ap.add_argument("--quick-train", action="store_true",
+                    help="training: one epoch each (epoch time only), whatever the mode")
     ap.add_argument("--only", default="features,train,files,batch,stream")
     ap.add_argument("--model", help="model for the inference sections")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
@@ -243,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     sec = res["sections"]
     steps = [
         ("features", lambda: bench_features(150 if a.quick else 500)),
-        ("train", lambda: bench_train(a.quick, a.baseline_cap_s)),
+        ("train", lambda: bench_train(a.quick or a.quick_train, a.baseline_cap_s)),
         ("files", lambda: bench_files(model, [1.0] if a.quick else
                                       [1.0, 10.0] + ([60.0] if a.full else []),
                                       a.threads, a.device)),

@@ -82,7 +82,8 @@ def train_configs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     fcfg = FeatureConfig.for_sample_rate(args.sample_rate, n_mels=args.n_mels)
     mcfg = ModelConfig(conv_channels=tuple(args.conv_channels), hidden_size=args.hidden_size,
                        num_layers=args.num_layers, bidirectional=args.bidirectional,
-                       dropout=args.dropout, window_s=args.window_s)
+                       dropout=args.dropout, window_s=args.window_s,
+                       input_norm=args.input_norm)
     return tcfg, fcfg, mcfg
 
 
@@ -334,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--num-layers", type=int, default=1)
     p.add_argument("--bidirectional", action="store_true")
     p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--input-norm", choices=["mean", "band_mean", "none"], default="mean",
+                   help="per-window normalisation inside the model: mean (gain), band_mean "
+                   "(gain and microphone colouring, suits speech), none")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_train)
 

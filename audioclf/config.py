@@ -33,7 +33,7 @@ class FeatureConfig:
     amin: float = 1e-10  # power floor before log10 (-100 dB)
 
     @classmethod
-    def for_sample_rate(cls, sample_rate: int, n_mels: int = 64, **kw: Any) -> "FeatureConfig":
+    def for_sample_rate(cls, sample_rate: int, n_mels: int = 64, **kw: Any) -> FeatureConfig:
         """25 ms windows and 10 ms hops at ``sample_rate``: the derived defaults."""
         n_fft = int(round(0.025 * sample_rate))
         hop = int(round(0.010 * sample_rate))
@@ -54,7 +54,7 @@ class FeatureConfig:
             return 0
         return 1 + (num_samples - self.n_fft) // self.hop_length
 
-    def validate(self) -> "FeatureConfig":
+    def validate(self) -> FeatureConfig:
         from audioclf.errors import AudioclfError
 
         if self.sample_rate < 1000 or self.sample_rate > 384000:
@@ -129,4 +129,4 @@ def to_json(cfg: Any) -> str:
     return json.dumps(to_dict(cfg), sort_keys=True)
 
 
-__all__ = ["FeatureConfig", "ModelConfig", "TrainConfig", "to_dict", "from_dict", "to_json", "field"]
+__all__ = ["FeatureConfig", "ModelConfig", "TrainConfig", "field", "from_dict", "to_dict", "to_json"]

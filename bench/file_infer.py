@@ -48,6 +48,20 @@ def rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process since it started (exec), MB.
+
+    VmHWM, not ru_maxrss: a child's ru_maxrss starts from its parent's RSS at fork, so a big
+    parent would hide the child's own peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model")
@@ -70,9 +84,10 @@ def main() -> None:
     if clf.device.type == "cuda":
         torch.cuda.synchronize()
     wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    peak = peak_rss_mb()
     print(json.dumps({"duration_s": r.duration_s, "wall_s": wall, "rtf": r.duration_s / wall,
                       "points": len(r.times), "rss_before_mb": before, "peak_rss_mb": peak,
+                      "peak_growth_mb": peak - before,
                       "threads": torch.get_num_threads(), "batch_size": a.batch_size,
                       "device": str(clf.device)}))
     sys.stdout.flush()

@@ -35,8 +35,8 @@ class FeatureConfig:
     @classmethod
     def for_sample_rate(cls, sample_rate: int, n_mels: int = 64, **kw: Any) -> FeatureConfig:
         """25 ms windows and 10 ms hops at ``sample_rate``: the derived defaults."""
-        n_fft = int(round(0.025 * sample_rate))
-        hop = int(round(0.010 * sample_rate))
+        n_fft = round(0.025 * sample_rate)
+        hop = round(0.010 * sample_rate)
         return cls(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop, n_mels=n_mels, **kw)
 
     @property

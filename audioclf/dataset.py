@@ -109,7 +109,7 @@ def stratified_split(
     for y in sorted(by_label):
         idx = np.array(by_label[y])
         rng.shuffle(idx)
-        n_val = int(round(val_fraction * len(idx)))
+        n_val = round(val_fraction * len(idx))
         if val_fraction > 0 and len(idx) >= 2:
             n_val = min(max(n_val, 1), len(idx) - 1)
         val.extend(idx[:n_val].tolist())
@@ -207,7 +207,7 @@ def augment_example(
 ) -> torch.Tensor:
     """One cached example (F, T) -> augmented (F, T') with T' <= ``window``."""
     n_mels, t = f.shape
-    f = _resize(f, max(1, int(round(t * rng.uniform(1 - aug.stretch, 1 + aug.stretch)))))
+    f = _resize(f, max(1, round(t * rng.uniform(1 - aug.stretch, 1 + aug.stretch))))
     if aug.warp > 0:
         a = rng.uniform(1 - aug.warp, 1 + aug.warp)
         pos = torch.clamp(torch.arange(n_mels, dtype=torch.float32) * a, 0, n_mels - 1)
@@ -232,12 +232,12 @@ def augment_example(
         f = _db_mix(f, noise - float(noise.max()) + level, cfg)
     f = f.clone()
     fill = float(f.mean())
-    w = int(rng.integers(0, int(aug.time_mask * f.shape[1]) + 1))
-    s = int(rng.integers(0, f.shape[1] - w + 1))
-    f[:, s:s + w] = fill
-    w = int(rng.integers(0, int(aug.freq_mask * n_mels) + 1))
-    s = int(rng.integers(0, n_mels - w + 1))
-    f[s:s + w, :] = fill
+    tw = int(rng.integers(0, int(aug.time_mask * f.shape[1]) + 1))
+    ts = int(rng.integers(0, f.shape[1] - tw + 1))
+    f[:, ts:ts + tw] = fill
+    fw = int(rng.integers(0, int(aug.freq_mask * n_mels) + 1))
+    fs = int(rng.integers(0, n_mels - fw + 1))
+    f[fs:fs + fw, :] = fill
     return f
 
 

@@ -59,7 +59,8 @@ class LogMel(nn.Module):
         spec = torch.stft(wave, c.n_fft, c.hop_length, c.n_fft, self.mel.spectrogram.window,
                           center=False, return_complex=True)  # (B, n_fft // 2 + 1, T)
         power = spec.real.square() + spec.imag.square()  # |X|^2, faster than abs().pow(2)
-        return torch.matmul(self._fb_t, power)
+        fb: torch.Tensor = self._fb_t  # type: ignore[assignment]  # a registered buffer
+        return torch.matmul(fb, power)
 
     def db_from_features(self, feats: torch.Tensor) -> torch.Tensor:
         """Undo the normalisation (for display in dB)."""

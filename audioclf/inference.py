@@ -118,12 +118,12 @@ class Classifier:
         self.labels = list(bundle.labels)
         self.front = LogMel(self.fcfg).to(self.device)
         self.batch_size = batch_size
-        self.window = max(1, int(round(bundle.model_config.window_s * self.fcfg.frame_rate)))
-        self.hop = max(1, int(round(TIMELINE_HOP_S * self.fcfg.frame_rate)))
+        self.window = max(1, round(bundle.model_config.window_s * self.fcfg.frame_rate))
+        self.hop = max(1, round(TIMELINE_HOP_S * self.fcfg.frame_rate))
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str] | None = None, device: str = "auto",
-                  batch_size: int = 64) -> "Classifier":
+                  batch_size: int = 64) -> Classifier:
         from audioclf.checkpoint import default_model_path
 
         dev = select_device(device)
@@ -303,7 +303,7 @@ class Classifier:
         yield from flush_group()
 
     # ------------------------------------------------------------------ live
-    def stream(self) -> "StreamingClassifier":
+    def stream(self) -> StreamingClassifier:
         return StreamingClassifier(self)
 
 

@@ -129,6 +129,7 @@ class ConvLSTM(nn.Module):
         mask = None if full else time_mask(lengths, t)[:, None, None, :].to(x.dtype)
         x = self.normalise(x if mask is None else x * mask, mask, lengths)
         for block in self.blocks:
+            assert isinstance(block, ConvBlock)
             x = block(x, mask)
             if block.time_pool > 1:
                 t = x.shape[3]

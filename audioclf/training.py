@@ -137,7 +137,7 @@ class Trainer:
         self.folder = folder = scan_folder(self.data_dirs)
         self.skipped = list(folder.skipped)
         paths = [p for p, _ in folder.items]
-        window = int(round(self.mcfg.window_s * self.fcfg.frame_rate))
+        window = round(self.mcfg.window_s * self.fcfg.frame_rate)
         cache = FeatureCache(paths, self.fcfg, max_frames=4 * window,
                              ram_mb=self.tcfg.feature_ram_mb, cache_dir=self.tcfg.cache_dir)
         self.feature_cache = cache
@@ -209,15 +209,16 @@ class Trainer:
         train_idx, val_idx = stratified_split(self.items, tc.val_fraction, tc.seed)
         if not train_idx:
             raise DatasetError("no training examples left after the validation split")
-        window = int(round(self.mcfg.window_s * self.fcfg.frame_rate))
+        window = round(self.mcfg.window_s * self.fcfg.frame_rate)
         bank = noise_bank(self.fcfg, seed=tc.seed)
         rng = np.random.default_rng(tc.seed + 1000 * rank)
         ddp_model: torch.nn.Module = model
         if world > 1:
             ddp_model = torch.nn.parallel.DistributedDataParallel(
                 model, device_ids=[device.index] if device.type == "cuda" else None)
-        sampler = DistributedSampler(train_idx, num_replicas=world, rank=rank, shuffle=True,
-                                     seed=tc.seed, drop_last=False)
+        sampler: DistributedSampler[int] = DistributedSampler(
+            train_idx,  # type: ignore[arg-type]  # a list is a map-style dataset
+            num_replicas=world, rank=rank, shuffle=True, seed=tc.seed, drop_last=False)
         steps = math.ceil(len(sampler) / tc.batch_size)
         opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
         sched = torch.optim.lr_scheduler.OneCycleLR(
@@ -270,8 +271,8 @@ class Trainer:
                              else (time.perf_counter() - te) / (step + 1) * steps)
                 yield Progress(
                     "train", step + 1, steps, epoch, tc.epochs, loss_sum / seen, correct / seen,
-                    None, self.best_val, sched.get_last_lr()[0], elapsed,
-                    eta_s=per_epoch * (tc.epochs - epoch) + per_epoch * (1 - (step + 1) / steps))
+                    None, self.best_val, float(sched.get_last_lr()[0]), elapsed,
+                    eta_s=float(per_epoch * (tc.epochs - epoch) + per_epoch * (1 - (step + 1) / steps)))
             loss_sum, correct, seen = _all_reduce([loss_sum, correct, seen], device)
             val_acc = self._validate(clf, val_idx, rank, world, device)
             model.train()
@@ -285,8 +286,9 @@ class Trainer:
                     self._save(epoch, t0)
             else:
                 stale += 1
-            rec = {"epoch": epoch, "loss": loss_sum / max(seen, 1), "train_acc": correct / max(seen, 1),
-                   "val_acc": val_acc, "time_s": epoch_times[-1], "lr": sched.get_last_lr()[0]}
+            rec: dict[str, float | None] = {"epoch": epoch, "loss": loss_sum / max(seen, 1), "train_acc": correct / max(seen, 1),
+                   "val_acc": val_acc, "time_s": epoch_times[-1],
+                   "lr": float(sched.get_last_lr()[0])}
             self.history.append(rec)
             yield Progress("validate", epoch, tc.epochs, epoch, tc.epochs, rec["loss"],
                            rec["train_acc"], val_acc, self.best_val, rec["lr"],

@@ -98,7 +98,7 @@ class StreamRecorder:
             self.closed = True
             self._fh.close()
 
-    def __enter__(self) -> StreamRecorder:
+    def __enter__(self) -> StreamRecorder:  # noqa: PYI034  (Python 3.10 has no typing.Self)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -54,7 +54,7 @@ def _v(pkg: str) -> str:
         return "?"
 
 
-def about_html(model: "ModelInfo | None", is_default: bool) -> str:
+def about_html(model: ModelInfo | None, is_default: bool) -> str:
     import pyqtgraph
     import PySide6
 
@@ -79,5 +79,5 @@ def about_html(model: "ModelInfo | None", is_default: bool) -> str:
             f"{m}<p><b>Licences</b></p><ul>{lic}</ul>")
 
 
-def show_about(parent: QWidget, model: "ModelInfo | None", is_default: bool) -> None:
+def show_about(parent: QWidget, model: ModelInfo | None, is_default: bool) -> None:
     QMessageBox.about(parent, "About audioclf", about_html(model, is_default))

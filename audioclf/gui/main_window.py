@@ -9,8 +9,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import (QLabel, QMainWindow, QProgressBar, QSplitter, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from audioclf.checkpoint import default_model_path
 from audioclf.device import available_devices
@@ -172,7 +179,7 @@ class MainWindow(QMainWindow):
         for child in root.findChildren(QWidget):
             child.setAcceptDrops(False)  # Qt then hands the drag to this window
 
-    def dragEnterEvent(self, e: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, e: QDragEnterEvent) -> None:
         md = e.mimeData()
         if md.hasUrls() and any(u.isLocalFile() for u in md.urls()):
             e.acceptProposedAction()
@@ -180,11 +187,11 @@ class MainWindow(QMainWindow):
             e.ignore()
             self.activity.setText("Only files and folders can be dropped here")
 
-    def dragMoveEvent(self, e: QDragMoveEvent) -> None:  # noqa: N802
+    def dragMoveEvent(self, e: QDragMoveEvent) -> None:
         if e.mimeData().hasUrls():
             e.acceptProposedAction()
 
-    def dropEvent(self, e: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, e: QDropEvent) -> None:
         paths = [u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()]
         e.acceptProposedAction()
         self.add_files(paths)
@@ -412,7 +419,7 @@ class MainWindow(QMainWindow):
         dialogs.show_about(self, self.model, is_default)
 
     # ------------------------------------------------------------------ shutdown
-    def closeEvent(self, e: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, e: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(e)
 

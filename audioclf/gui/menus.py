@@ -18,7 +18,7 @@ SK = QKeySequence.StandardKey
 class Actions:
     """All actions by name, so tests and later features (training, live) can reach them."""
 
-    def __init__(self, w: "MainWindow") -> None:
+    def __init__(self, w: MainWindow) -> None:
         style = w.style()
         icon = style.standardIcon
         sp = QStyle.StandardPixmap
@@ -66,7 +66,7 @@ class Actions:
         self.classes_menu = QMenu("&Classes", w)
         self.device_menu = QMenu("&Device", w)
 
-    def build(self, w: "MainWindow", devices: list[str], device: str, colormap: str,
+    def build(self, w: MainWindow, devices: list[str], device: str, colormap: str,
               db_range: int) -> None:
         mb = w.menuBar()
         f = mb.addMenu("&File")

@@ -13,9 +13,19 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QShowEvent
-from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
-                               QProgressBar, QPushButton, QSplitter, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from audioclf.checkpoint import MODEL_SUFFIX
 from audioclf.dataset_report import DatasetReport
@@ -287,7 +297,7 @@ class TrainPanel(QDialog):
         self.use_button.setEnabled(idle and has_model)
         self.save_button.setEnabled(idle and has_model)
 
-    def showEvent(self, e: QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, e: QShowEvent) -> None:
         super().showEvent(e)
         if not self._shown:  # show the Results page once now (pending resize events,
             self._shown = True  # pyqtgraph layouts), not first right after training
@@ -295,7 +305,7 @@ class TrainPanel(QDialog):
             self.tabs.setCurrentIndex(0)
 
     # ------------------------------------------------------------------ shutdown
-    def closeEvent(self, e: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, e: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(e)
 

@@ -92,13 +92,14 @@ def test_segmenter_collapses_and_separates() -> None:
     a, b, bg = np.eye(3)[0], np.eye(3)[1], np.eye(3)[2]
     lo = np.array([0.4, 0.3, 0.3])
     seq = [bg, a, a, lo, a, a, b, a, bg, bg, bg, bg, bg, a, a, b, b, b, bg]
-    segs = segment_points(labels, [(0.1 * i, p) for i, p in enumerate(seq)])
+    rule = {"threshold": 0.5, "min_points": 2, "merge_gap_s": 0.35}  # the rule, not the defaults
+    segs = segment_points(labels, [(0.1 * i, p) for i, p in enumerate(seq)], **rule)
     # a a (gap of one weak point) a a -> one "a"; the lone b/a flicker is ignored;
     # a long background gap separates the second "a"; then "b"
     assert [s.label for s in segs] == ["a", "a", "b"]
     assert segs[0].start_s == pytest.approx(0.1) and segs[0].end_s == pytest.approx(0.5)
     streamed = []
-    seg = Segmenter(labels)
+    seg = Segmenter(labels, **rule)  # type: ignore[arg-type]
     for i, p in enumerate(seq):
         streamed += seg.push(0.1 * i, p)
     assert streamed + seg.flush() == segs

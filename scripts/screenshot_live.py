@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from vmic import PipeFeeder, PulseServer, digits_program
 
-FSDD_TEST = Path("/work/shared/data/fsdd/test")
+# ../shared beside the checkout (as in CI), or AUDIOCLF_FSDD
+FSDD_TEST = Path(os.environ.get("AUDIOCLF_FSDD", Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "fsdd")) / "test"
 DISPLAY = ":98"
 
 

@@ -22,7 +22,8 @@ from vmic import PIPE_RATE, PipeFeeder, PulseServer, digits_program
 from audioclf.checkpoint import default_model_path
 from audioclf.segments import segment_points
 
-FSDD_TEST = Path("/work/shared/data/fsdd/test")
+# ../shared beside the checkout (as in CI), or AUDIOCLF_FSDD
+FSDD_TEST = Path(os.environ.get("AUDIOCLF_FSDD", Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "fsdd")) / "test"
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,8 @@ from audioclf.inference import Classifier
 from audioclf.live import ArraySource
 from audioclf.segments import segment_points
 
-FSDD_TEST = Path("/work/shared/data/fsdd/test")
+# ../shared beside the checkout (as in CI), or AUDIOCLF_FSDD
+FSDD_TEST = Path(os.environ.get("AUDIOCLF_FSDD", Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "fsdd")) / "test"
 
 
 class FailingSource(ArraySource):

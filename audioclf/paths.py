@@ -15,6 +15,7 @@ import platformdirs
 APP_NAME = "audioclf"
 LOG_DIR_ENV = "AUDIOCLF_LOG_DIR"  # overrides user_log_dir()
 CACHE_DIR_ENV = "AUDIOCLF_CACHE_DIR"  # overrides user_cache_dir()
+RECORDINGS_DIR_ENV = "AUDIOCLF_RECORDINGS_DIR"  # overrides user_recordings_dir()
 LOG_FILE_NAME = "audioclf.log"
 
 
@@ -31,6 +32,12 @@ def user_log_dir() -> Path:
 def user_cache_dir() -> Path:
     """Cache folder, e.g. ``~/.cache/audioclf`` on Linux (not created here)."""
     return _dir(CACHE_DIR_ENV, platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def user_recordings_dir() -> Path:
+    """Where live takes are streamed to disk, e.g. ``~/.local/share/audioclf/recordings``."""
+    return _dir(RECORDINGS_DIR_ENV,
+                str(Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "recordings"))
 
 
 def log_file() -> Path:

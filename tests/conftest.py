@@ -24,6 +24,14 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
                 item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory,
+                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live takes, caches and logs go to temporary folders, never the user's own."""
+    base = tmp_path_factory.getbasetemp() / "user"
+    monkeypatch.setenv("AUDIOCLF_RECORDINGS_DIR", str(base / "recordings"))
+
+
 @pytest.fixture(scope="session")
 def synth_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A labelled folder: chirp/, noise/, tone/ with 20 short 8 kHz clips each."""

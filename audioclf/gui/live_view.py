@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,7 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from audioclf import paths
 from audioclf.audio.io import write_audio
+from audioclf.audio.recorder import StreamRecorder
 from audioclf.errors import AudioclfError
 from audioclf.gui import settings as st
 from audioclf.gui.pyside_compat import pin_none
@@ -73,6 +76,7 @@ class LiveView(QWidget):
         self.compute_device = compute_device
         self.source_factory = source_factory
         self.session: LiveSession | None = None
+        self.take_path: Path | None = None  # the last take, streamed to disk as it is heard
         self.last_session: LiveSession | None = None
         self.heard: list[str] = []
         self._clf: Classifier | None = None
@@ -206,16 +210,30 @@ class LiveView(QWidget):
         gc.freeze()
         self.heard = []
         self.heard_label.setText("Heard: ")
-        self.session = LiveSession(clf, source)
+        self.session = LiveSession(clf, source, recorder=self._open_take(rate))
         self.session.start()
         self.record_action.setChecked(True)
         self.save_button.setEnabled(False)
         self.add_button.setEnabled(False)
+        take = (f"; saving the take to {self.take_path}"
+                if self.session.recorder is not None and self.take_path else "")
         self._status(f"Listening on {getattr(source, 'name', 'input')} "
-                     f"({source.rate} Hz -> {rate} Hz)")
+                     f"({source.rate} Hz -> {rate} Hz){take}")
         self.timer.start()
         self.recording_changed.emit(True)
         return True
+
+    def _open_take(self, rate: int) -> StreamRecorder | None:
+        """Stream this take to the user's recordings folder (flushed every second, so it
+        survives a crash); without a writable folder, record in memory only and say so."""
+        name = time.strftime("live-%Y%m%d-%H%M%S.wav")
+        try:
+            rec = StreamRecorder(paths.user_recordings_dir() / name, rate)
+        except AudioclfError as exc:
+            self._status(f"not saving the take to disk: {exc}", error=True)
+            return None
+        self.take_path = rec.path
+        return rec
 
     def stop(self) -> None:
         sess, self.session = self.session, None

@@ -61,6 +61,11 @@ def test_live_view_scrolls_and_shows_sounds(qtbot, tiny_model: Path, tmp_path: P
     it = iter(heard)
     assert all(k in it for k in kinds), heard
     assert view.save_button.isEnabled()
+    # the take was streamed to disk while it was heard (crash-safe, see test_crash_safety)
+    assert view.take_path is not None and view.take_path.parent.name == "recordings"
+    take, take_sr = sf.read(view.take_path, dtype="float32")
+    assert take_sr == sr and abs(take.size - x.size) <= 1
+    assert np.abs(take - x[: take.size]).max() < 1e-3  # 16-bit PCM of the same samples
     out = view.save_recording(tmp_path / "rec.flac")
     y, r = sf.read(out, dtype="float32")
     assert r == sr and abs(y.size - x.size) <= 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
@@ -19,15 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from audioclf.checkpoint import default_model_path
 from audioclf.device import available_devices
-from audioclf.gui import dialogs, export
+from audioclf.gui import dialogs
 from audioclf.gui import settings as st
 from audioclf.gui.menus import Actions
 from audioclf.gui.paths import expand_paths, refusal_message
 from audioclf.gui.widgets.player import Player
 from audioclf.gui.widgets.results_table import ResultsTable
 from audioclf.gui.widgets.views import FileViews
+from audioclf.gui.window_dialogs import FileDialogs
 from audioclf.gui.workers import ModelInfo, WorkerHost
 from audioclf.inference import FileFailure, FileResult
 
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
 NOTICE_MS = 12_000  # how long a notice stays up
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileDialogs, QMainWindow):
     def __init__(self, model_path: str | os.PathLike[str] | None = None,
                  device: str | None = None, settings: QSettings | None = None,
                  files: list[str] | None = None) -> None:
@@ -373,50 +372,6 @@ class MainWindow(QMainWindow):
         self.notice.setVisible(True)
         self._notice_timer.start()
         self.statusBar().showMessage(text, NOTICE_MS)
-
-    # ------------------------------------------------------------------ dialogs
-    def _start_dir(self) -> str:
-        recent = st.recent_files(self.settings)
-        return str(Path(recent[0]).parent) if recent else str(Path.home())
-
-    def open_audio_dialog(self) -> None:
-        files = dialogs.open_audio(self, self._start_dir())
-        if files:
-            self.add_files(files)
-
-    def open_folder_dialog(self) -> None:
-        folder = dialogs.open_folder(self, self._start_dir())
-        if folder:
-            self.add_files([folder])
-
-    def open_model_dialog(self) -> None:
-        path = dialogs.open_model(self, str(Path(self.model.path).parent) if self.model else "")
-        if path:
-            self.load_model(path)
-
-    def export(self, path: str, what: str = "table") -> None:
-        rows = [r.result for r in self.table.rows_in_view_order() if r.result is not None]
-        try:
-            export.write_export(path, rows, what)
-        except OSError as exc:
-            self.notify(f"{path}: could not write ({exc.strerror or exc})")
-            return
-        self.activity.setText(f"Exported {len(rows)} rows to {path}")
-
-    def export_table_dialog(self) -> None:
-        path = dialogs.save_file(self, "Export results", "results.csv", "CSV (*.csv)")
-        if path:
-            self.export(path, "table")
-
-    def export_timelines_dialog(self) -> None:
-        path = dialogs.save_file(self, "Export timelines", "timelines.csv",
-                                 "CSV (*.csv);;JSON (*.json)")
-        if path:
-            self.export(path, "timelines")
-
-    def show_about(self) -> None:
-        is_default = bool(self.model) and Path(self.model.path) == default_model_path()
-        dialogs.show_about(self, self.model, is_default)
 
     # ------------------------------------------------------------------ shutdown
     def closeEvent(self, e: QCloseEvent) -> None:

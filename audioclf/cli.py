@@ -29,14 +29,13 @@ def _err(msg: str) -> None:
 def _expand(inputs: Sequence[str], errors: list[str] | None = None) -> list[str]:
     """Files as given; folders expanded recursively to audio files (sorted). A folder with
     no audio raises, or is added to ``errors`` (and the rest still expanded) when given."""
-    from audioclf.audio import is_audio_path
+    from audioclf.audio import find_audio_files
 
     out: list[str] = []
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            found = sorted(str(f) for f in p.rglob("*") if is_audio_path(f) and
-                           not any(part.startswith(".") for part in f.relative_to(p).parts))
+            found = find_audio_files(p)
             if not found:
                 if errors is None:
                     raise AudioclfError(f"{p}: no audio files found in this folder")

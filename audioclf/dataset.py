@@ -39,14 +39,6 @@ class LabelledFolder:
         return c
 
 
-def _audio_files(folder: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if audio.is_audio_path(name):
-                yield Path(dirpath) / name
-
-
 def scan_folder(
     roots: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *, min_classes: int = 2, check_files: bool = True,
@@ -65,7 +57,7 @@ def scan_folder(
         except OSError as exc:
             raise DatasetError(f"{root}: cannot list folder ({exc.strerror or exc})") from None
         for d in subdirs:
-            by_class.setdefault(d.name, []).extend(_audio_files(d))
+            by_class.setdefault(d.name, []).extend(map(Path, audio.find_audio_files(d)))
     labels = sorted(by_class)
     where = ", ".join(str(r) for r in root_list)
     if len(labels) < min_classes:

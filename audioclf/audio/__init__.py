@@ -3,6 +3,7 @@
 from audioclf.audio.io import (
     AUDIO_EXTENSIONS,
     AudioInfo,
+    find_audio_files,
     is_audio_path,
     iter_chunks,
     load,
@@ -15,6 +16,7 @@ from audioclf.audio.io import (
 __all__ = [
     "AUDIO_EXTENSIONS",
     "AudioInfo",
+    "find_audio_files",
     "is_audio_path",
     "iter_chunks",
     "load",

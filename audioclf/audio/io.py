@@ -60,6 +60,16 @@ def is_audio_path(path: str | os.PathLike[str]) -> bool:
     return not p.name.startswith(".") and p.suffix.lower() in AUDIO_EXTENSIONS
 
 
+def find_audio_files(folder: str | os.PathLike[str]) -> list[str]:
+    """Audio files below ``folder``, recursively, sorted. Hidden files and folders are skipped
+    and symbolic links to folders are not followed, so a link loop cannot hang the walk."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found.extend(os.path.join(dirpath, n) for n in filenames if is_audio_path(n))
+    return sorted(found)
+
+
 def _precheck(path: str | os.PathLike[str]) -> Path:
     p = Path(path)
     try:

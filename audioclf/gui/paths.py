@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from audioclf.audio import is_audio_path
+from audioclf.audio import find_audio_files, is_audio_path
 
 MAX_FILES = 20_000  # one drop may expand to at most this many files
 
@@ -17,7 +17,7 @@ def expand_paths(paths: list[str]) -> tuple[list[str], list[str]]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = sorted(str(f) for f in path.rglob("*") if f.is_file() and is_audio_path(f))
+            found = find_audio_files(path)
             if found:
                 audio.extend(found)
             else:

@@ -27,6 +27,7 @@ from audioclf.gui.widgets.player import Player
 from audioclf.gui.widgets.results_table import ResultsTable
 from audioclf.gui.widgets.views import FileViews
 from audioclf.gui.window_dialogs import FileDialogs
+from audioclf.gui.window_results import ResultsFlow
 from audioclf.gui.workers import ModelInfo, WorkerHost
 from audioclf.inference import FileFailure, FileResult
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 NOTICE_MS = 12_000  # how long a notice stays up
 
 
-class MainWindow(FileDialogs, QMainWindow):
+class MainWindow(FileDialogs, ResultsFlow, QMainWindow):
     def __init__(self, model_path: str | os.PathLike[str] | None = None,
                  device: str | None = None, settings: QSettings | None = None,
                  files: list[str] | None = None) -> None:
@@ -81,6 +82,9 @@ class MainWindow(FileDialogs, QMainWindow):
 
         self.actions_ = Actions(self)
         self.actions_.build(self, devices, self.device, self.colormap, self.db_range)
+        self._recent_due: list[str] = []
+        self._recent_timer = QTimer(self, singleShot=True, interval=0)  # fires once idle
+        self._recent_timer.timeout.connect(self._remember_now)
         self._rebuild_recent()
         self.model_label, self.device_label, self.activity = QLabel(), QLabel(), QLabel("Ready")
         self.progress = QProgressBar()
@@ -99,6 +103,7 @@ class MainWindow(FileDialogs, QMainWindow):
         self.views.seekRequested.connect(self.player.seek)
         self.table.rowSelected.connect(self.show_row)
 
+        self._init_results_flow()  # results reach the widgets in stages (window_results.py)
         self.host = w = WorkerHost(self)  # its signals arrive in this (UI) thread
         w.modelLoaded.connect(self._on_model_loaded)
         w.modelFailed.connect(self._on_model_failed)
@@ -214,8 +219,17 @@ class MainWindow(FileDialogs, QMainWindow):
         return rows
 
     def _remember(self, paths: list[str]) -> None:
-        st.add_recent(self.settings, [os.path.abspath(p) for p in paths])
-        self._rebuild_recent()
+        """Add to the recent files once the event loop is idle: QSettings then writes its
+        file in the UI thread, 1-20 ms on a busy disk, better not on top of add_files."""
+        self._recent_due += [os.path.abspath(p) for p in paths]
+        self._recent_timer.start()
+
+    def _remember_now(self) -> None:
+        self._recent_timer.stop()
+        paths, self._recent_due = self._recent_due, []
+        if paths:
+            st.add_recent(self.settings, paths)
+            self._rebuild_recent()
 
     def _rebuild_recent(self) -> None:
         menu = self.actions_.recent_menu
@@ -227,45 +241,6 @@ class MainWindow(FileDialogs, QMainWindow):
     def open_recent(self, path: str) -> None:
         self.add_files([path])
 
-    @Slot(int, object)
-    def _on_items(self, job: int, items: list) -> None:  # type: ignore[type-arg]
-        src = self.table.source
-        for it in items:
-            src.set_result(it.row, it.result, it.feature_config)
-        rows = [it.row for it in items]
-        src.changed(min(rows), max(rows))
-        self._done += len(items)
-        self._show_progress()
-        sel = self.table.selected_source_row()
-        if sel is None:
-            self.table.select_source_row(rows[0])
-        elif sel in rows:
-            self.show_row(sel)
-
-    @Slot(int, bool)
-    def _on_job_done(self, job: int, cancelled: bool) -> None:
-        rows = self._jobs.pop(job, [])
-        if cancelled and rows:
-            left = [r for r in rows if self.table.source.rows[r].state == "queued"]
-            self.table.source.mark(rows, "cancelled")
-            self.table.source.changed(min(rows), max(rows))
-            self._done += len(left)
-        if not self._jobs:
-            self._done = self._total = 0
-        self._show_progress()
-
-    def _show_progress(self) -> None:
-        busy = bool(self._jobs)
-        self.progress.setVisible(busy)
-        self.actions_.cancel.setEnabled(busy)
-        if busy:
-            self.progress.setRange(0, self._total)
-            self.progress.setValue(self._done)
-            self.activity.setText(f"Classifying {self._done}/{self._total} files…")
-        else:
-            n = len(self.table.source.rows)
-            self.activity.setText(f"{n} file{'s' * (n != 1)} classified" if n else "Ready")
-
     def cancel_work(self) -> None:
         self.host.cancel_all()
         self.activity.setText("Cancelling…")
@@ -273,6 +248,7 @@ class MainWindow(FileDialogs, QMainWindow):
     def clear_results(self) -> None:
         self.cancel_work()
         self.player.set_source(None)
+        self._drop_stages()
         self.table.source.clear()
         self.saliency_cache.clear()
 
@@ -383,6 +359,7 @@ class MainWindow(FileDialogs, QMainWindow):
         if self._closed:
             return
         self._closed = True
+        self._remember_now()
         self.settings.setValue(st.GEOMETRY, self.saveGeometry())
         self.settings.sync()
         self.player.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsItem
 
 from audioclf.gui.widgets.colors import class_color, faded
 
@@ -11,7 +12,12 @@ TOP_EMPHASISED = 3  # classes drawn bold (and above the others)
 
 
 class ProbabilityPlot(pg.PlotItem):
-    """One curve per class, created once per label set and then only updated (setData)."""
+    """One curve per class, created once per label set and then only updated (setData).
+
+    The curves are bare PlotCurveItems (pen and data in one update) rather than PlotDataItems,
+    which redo their bookkeeping on setPen and again on setData; together with the axes and
+    legend names drawn from cached pixmaps this keeps showing a file a few milliseconds of UI
+    time (bench/ui_stall.py)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -24,7 +30,9 @@ class ProbabilityPlot(pg.PlotItem):
         self.disableAutoRange()  # ranges are set explicitly; saves work on every update
         self.showGrid(y=True, alpha=0.25)
         self.legend = self.addLegend(offset=(-10, 5), labelTextSize="8pt")
-        self.class_curves: dict[str, pg.PlotDataItem] = {}
+        for name in ("left", "bottom"):  # redrawn from a pixmap unless their range changes
+            self.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.class_curves: dict[str, pg.PlotCurveItem] = {}
         self._labels: list[str] = []
         self.cursor = pg.InfiniteLine(0.0, angle=90, movable=False,
                                       pen=pg.mkPen("#888888", width=1.5))
@@ -37,7 +45,12 @@ class ProbabilityPlot(pg.PlotItem):
         for c in self.class_curves.values():
             self.removeItem(c)
         self.legend.clear()
-        self.class_curves = {lab: self.plot([], [], name=lab) for lab in labels}
+        self.class_curves = {lab: pg.PlotCurveItem(name=lab) for lab in labels}
+        for curve in self.class_curves.values():
+            self.addItem(curve)  # added to the legend too (it has a name)
+        for _sample, text in self.legend.items:  # names are fixed: draw their text once, then
+            for item in (text, text.item):  # blit it (the samples follow the curves' pens)
+                item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.legend.setColumnCount(max(1, -(-len(labels) // 4)))  # at most 4 rows
         self._labels = list(labels)
 
@@ -57,6 +70,6 @@ class ProbabilityPlot(pg.PlotItem):
         for i, lab in enumerate(labels):
             c = class_color(i, k)
             curve = self.class_curves[lab]
-            curve.setPen(pg.mkPen(c, width=3) if i in top else pg.mkPen(faded(c, 110), width=1))
             curve.setZValue(2 if i in top else 1)
-            curve.setData(times, timeline[:, i])
+            curve.setData(times, timeline[:, i],
+                          pen=pg.mkPen(c, width=3) if i in top else pg.mkPen(faded(c, 110), width=1))

@@ -33,6 +33,21 @@ class Row:
     state: str = "queued"  # queued | done | error | cancelled
     result: FileResult | FileFailure | None = None
     feature_config: FeatureConfig | None = None
+    # display text and sort key per column once a result is in: the view asks for them on
+    # every repaint, several roles per cell, so they are worked out once (set_result)
+    cells: tuple[Any, ...] | None = None
+    keys: tuple[Any, ...] | None = None
+
+
+def _cells(row: Row) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """(display texts, sort keys) of a row that has its result."""
+    name, r = os.path.basename(row.path), row.result
+    if isinstance(r, FileResult):
+        top3 = top3_text(r)
+        return ((name, f"{r.duration_s:.2f}", r.label, f"{r.confidence:.1%}", top3),
+                (name.lower(), r.duration_s, r.label, r.confidence, top3))
+    error = r.error if isinstance(r, FileFailure) else ""
+    return (name, "", "error", "", error), (name.lower(), -1.0, "~" + row.state, -1.0, "")
 
 
 class ResultsModel(QAbstractTableModel):
@@ -58,20 +73,17 @@ class ResultsModel(QAbstractTableModel):
         row, col = self.rows[index.row()], index.column()
         r = row.result
         if role == Qt.ItemDataRole.DisplayRole:
+            if row.cells is not None:
+                return row.cells[col]
             if col == 0:
                 return os.path.basename(row.path)
-            if isinstance(r, FileResult):
-                return (None, f"{r.duration_s:.2f}", r.label, f"{r.confidence:.1%}",
-                        top3_text(r))[col]
-            if isinstance(r, FileFailure):
-                return (None, "", "error", "", r.error)[col]
             return (None, "", "…" if row.state == "queued" else row.state, "", "")[col]
         if role == SORT_ROLE:
+            if row.keys is not None:
+                return row.keys[col]  # errors sort last
             if col == 0:
                 return os.path.basename(row.path).lower()
-            if isinstance(r, FileResult):
-                return (None, r.duration_s, r.label, r.confidence, top3_text(r))[col]
-            return (None, -1.0, "~" + row.state, -1.0, "")[col]  # errors sort last
+            return (None, -1.0, "~" + row.state, -1.0, "")[col]
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.error if isinstance(r, FileFailure) else row.path
         if role == Qt.ItemDataRole.ForegroundRole and row.state in ("error", "cancelled"):
@@ -93,6 +105,7 @@ class ResultsModel(QAbstractTableModel):
         r = self.rows[row]
         r.result, r.feature_config = result, fcfg
         r.state = "error" if isinstance(result, FileFailure) else "done"
+        r.cells, r.keys = _cells(r)
 
     def mark(self, rows: list[int], state: str) -> None:
         for i in rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QGraphicsItem
 
 from audioclf.config import FeatureConfig
 from audioclf.gui import scales
@@ -44,6 +45,7 @@ class SpectrogramPlot(pg.PlotItem):
         self.hideButtons()
         self.disableAutoRange()  # ranges are set explicitly; saves work on every update
         self.hideAxis("bottom")  # the probability plot under it shows the (linked) time axis
+        self.getAxis("left").setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.fcfg: FeatureConfig | None = None
         self._ticks_for: FeatureConfig | None = None
         self.db: np.ndarray | None = None

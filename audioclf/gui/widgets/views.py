@@ -1,11 +1,14 @@
 """The selected file's views: spectrogram over probability curves (shared time axis) beside
-the clip bars, a playback cursor over both plots and click-to-seek."""
+the clip bars, a playback cursor over both plots and click-to-seek.
+
+With ``set_defer_bars(True)`` (the main window, while a batch is classified) the bars follow
+the plots one event-loop turn later, so the two repaints are separate pieces of UI work."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from audioclf.config import FeatureConfig
@@ -43,6 +46,10 @@ class FileViews(QWidget):
         self.graphics.scene().sigMouseClicked.connect(self._clicked)
         self.path: str | None = None
         self.duration_s = 0.0
+        self._defer_bars = False
+        self._bars_due: tuple[list[str], np.ndarray] | None = None  # (labels, clip probs)
+        self._bars_timer = QTimer(self, singleShot=True, interval=0)  # fires once idle
+        self._bars_timer.timeout.connect(self._show_bars)
 
     # ------------------------------------------------------------------ data in
     def show_result(self, result, fcfg: FeatureConfig | None) -> None:  # type: ignore[no-untyped-def]
@@ -54,13 +61,34 @@ class FileViews(QWidget):
             self.spec.clear_data()
         self.probs.set_timeline(result.times, result.timeline, result.labels, result.probs,
                                 result.duration_s)
-        self.bars.set_probs(result.labels, result.probs)
+        for p in (self.spec, self.probs):  # apply the new ranges now, not while painting:
+            p.vb.updateMatrix()  # else the curves move after the paint and cause a second one
+        self._bars_due = (list(result.labels), np.asarray(result.probs))
+        if self._defer_bars:
+            self._bars_timer.start()
+        else:
+            self._show_bars()
         self.set_cursor(None)
+
+    def set_defer_bars(self, on: bool) -> None:
+        """Draw the bars one event-loop turn after the plots (on) or with them (off; any
+        pending bars are drawn now)."""
+        self._defer_bars = on
+        if not on:
+            self._show_bars()
+
+    def _show_bars(self) -> None:
+        self._bars_timer.stop()
+        if self._bars_due is not None:
+            labels, probs = self._bars_due
+            self._bars_due = None
+            self.bars.set_probs(labels, probs)
 
     def prepare(self, labels: list[str], fcfg: FeatureConfig) -> None:
         """A model was loaded: create the per-class curves and render each item once off
         screen (lookup tables, tick pictures, glyphs), so the first result shown during a
         batch costs the UI thread a normal redraw, not a first one."""
+        self._bars_due = None
         self.probs.prepare(labels)
         k, f = len(labels), fcfg.n_mels
         self.spec.set_spectrogram(np.full((f, 8), -100.0, np.float32), fcfg)
@@ -75,6 +103,7 @@ class FileViews(QWidget):
 
     def show_failure(self, path: str, error: str) -> None:
         self.path, self.duration_s = path, 0.0
+        self._bars_due = None
         self.spec.clear_data()
         self.probs.clear_curves()
         self.bars.set_message("error", error)

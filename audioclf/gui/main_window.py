@@ -246,11 +246,15 @@ class MainWindow(FileDialogs, ResultsFlow, QMainWindow):
         self.activity.setText("Cancelling…")
 
     def clear_results(self) -> None:
-        self.cancel_work()
+        """Empty the table and the views; running jobs are cancelled and whatever they still
+        send is ignored (window_results.py), so the window is idle at once."""
+        self.host.cancel_all()
+        self._forget_jobs()
         self.player.set_source(None)
-        self._drop_stages()
         self.table.source.clear()
+        self.views.clear()
         self.saliency_cache.clear()
+        self._show_progress()
 
     # ------------------------------------------------------------------ selection, views
     @Slot(int)

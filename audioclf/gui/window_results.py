@@ -15,6 +15,10 @@ however many batches arrive while they wait:
 Done in one go, these stalled the UI thread for 45-60 ms when the first results of a batch
 arrived (bench/ui_stall.py). When a job ends, whatever is still pending runs at once, so the
 window is complete when jobDone has been handled.
+
+Jobs live in ``_jobs`` (id -> its table rows) until they end or the table is cleared
+(``_forget_jobs``). Ids are never reused, so results and the end of a job no longer there are
+dropped: after File > Clear, its rows are gone (or, after a new drop, numbered afresh).
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ class ResultsFlow:
 
     @Slot(int, object)
     def _on_items(self, job: int, items: list) -> None:  # type: ignore[type-arg]
+        if job not in self._jobs:  # cleared away (cancelled; it stops at its next step)
+            return
         src = self.table.source
         for it in items:
             src.set_result(it.row, it.result, it.feature_config)
@@ -89,13 +95,18 @@ class ResultsFlow:
         while self._next_stage():
             self._stage_timer.stop()
 
-    def _drop_stages(self) -> None:
-        """The table was cleared: pending rows no longer exist."""
+    def _forget_jobs(self) -> None:
+        """The table is being cleared: its rows, and the jobs filling them, are gone; what
+        those jobs still send is ignored. The caller cancels them in the worker."""
         self._stage_timer.stop()
-        self._select_due, self._redraw_due = None, False
+        self._progress_due, self._select_due, self._redraw_due = False, None, False
+        self._jobs.clear()
+        self._done = self._total = 0
 
     @Slot(int, bool)
     def _on_job_done(self, job: int, cancelled: bool) -> None:
+        if job not in self._jobs:  # cleared away: its rows are gone
+            return
         self._progress_due = False  # shown below
         self._flush_stages()
         rows = self._jobs.pop(job, [])

@@ -264,3 +264,64 @@ def test_results_arrive_on_the_ui_thread(qtbot, tiny_model, tmp_path, clips) -> 
     w.add_files([str(clips["tone"][0]), str(clips["noise"][0])])
     wait_idle(qtbot, w)
     assert w.seen and all(w.seen)
+
+
+
+def start_batch(qtbot, w: MainWindow, folder: Path) -> int:  # type: ignore[no-untyped-def]
+    """A long job (the folder six times over) with some results in, one of them shown;
+    -> its row count."""
+    w.add_files([str(folder)] * 6)
+    rows = w.table.source.rows
+    qtbot.waitUntil(lambda: any(r.state == "done" for r in rows), timeout=WAIT_MS)
+    w.table.select_source_row(next(i for i, r in enumerate(rows) if r.state == "done"))
+    assert w._jobs and w.views.path is not None and w.progress.isVisible()
+    assert any(r.state == "queued" for r in rows)  # still running
+    return len(rows)
+
+
+def test_clear_during_a_batch_cancels_it_and_returns_to_idle(qtbot, window, synth_data) -> None:  # type: ignore[no-untyped-def]
+    w = window
+    start_batch(qtbot, w, synth_data)
+    with qtbot.waitSignal(w.host.jobDone, timeout=WAIT_MS):  # the cancelled job's end
+        w.actions_.clear.trigger()
+        assert w.table.source.rows == [] and w.table.model().rowCount() == 0
+        assert w.views.path is None and w.views.bars.values.size == 0
+        assert w.views.spec.image.image is None
+        assert not w.progress.isVisible() and not w.actions_.cancel.isEnabled()
+        assert w.activity.text() == "Ready"
+    qtbot.wait(100)  # its late results and its end named rows no longer there: ignored
+    assert w.table.source.rows == [] and w.views.path is None
+    assert not w.progress.isVisible() and w.activity.text() == "Ready"
+
+
+def test_drop_right_after_clear_gets_fresh_rows(qtbot, window, synth_data, clips) -> None:  # type: ignore[no-untyped-def]
+    w = window
+    start_batch(qtbot, w, synth_data)
+    w.actions_.clear.trigger()
+    files = [clips[k][1] for k in CLASSES]
+    assert drop(w, files)  # same event-loop turn: the old job's late signals still to come
+    wait_idle(qtbot, w)
+    rows = w.table.source.rows
+    assert [r.path for r in rows] == [str(p) for p in files]
+    assert all(r.state == "done" and r.result.path == r.path for r in rows)  # type: ignore[union-attr]
+    assert labels_by_name(w) == core_labels(w.model.path, files)  # type: ignore[union-attr]
+    assert w.table.selected_source_row() == 0 and w.views.path == str(files[0])
+    assert not w.progress.isVisible() and w.activity.text() == "3 files classified"
+
+
+def test_drop_and_open_model_during_a_batch(qtbot, window, synth_data, clips, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Neither resets the table: the batch goes on, the dropped file is queued after it, and
+    the model takes over once the worker gets to it."""
+    w = window
+    n = start_batch(qtbot, w, synth_data)
+    other = tmp_path / "other.safetensors"
+    other.write_bytes(Path(w.model.path).read_bytes())  # type: ignore[union-attr]
+    w.load_model(str(other))
+    assert drop(w, [clips["tone"][0]])
+    assert w.progress.maximum() == n + 1
+    wait_idle(qtbot, w)
+    qtbot.waitUntil(lambda: w.model.path == str(other), timeout=WAIT_MS)  # type: ignore[union-attr]
+    rows = w.table.source.rows
+    assert len(rows) == n + 1 and all(r.state == "done" for r in rows)
+    assert rows[-1].result.path == str(clips["tone"][0])  # type: ignore[union-attr]
+    assert not w.progress.isVisible() and w.activity.text() == f"{n + 1} files classified"

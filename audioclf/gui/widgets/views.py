@@ -101,6 +101,16 @@ class FileViews(QWidget):
         self.probs.clear_curves()
         self.bars.set_message("—", "Drop audio files here")
 
+    def clear(self) -> None:
+        """No file shown (the results were cleared): empty plots and the drop hint."""
+        self.path, self.duration_s = None, 0.0
+        self._bars_due = None
+        self._bars_timer.stop()
+        self.spec.clear_data()
+        self.probs.clear_curves()
+        self.bars.set_message("—", "Drop audio files here")
+        self.set_cursor(None)
+
     def show_failure(self, path: str, error: str) -> None:
         self.path, self.duration_s = path, 0.0
         self._bars_due = None

@@ -52,6 +52,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--n-mels", type=int, default=64)
     p.add_argument("--window-s", type=float, default=1.0, help="analysis window, seconds")
     p.add_argument("--conv-channels", type=int, nargs="+", default=[16, 32])
+    p.add_argument("--time-pool", type=int, default=2,
+                   help="time stride of the first conv block (LSTM steps = frames / this)")
     p.add_argument("--hidden-size", type=int, default=64)
     p.add_argument("--num-layers", type=int, default=1)
     p.add_argument("--bidirectional", action="store_true")
@@ -86,7 +88,8 @@ def train_configs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         amp=not args.no_amp, target_accuracy=args.target_accuracy, num_workers=args.workers,
         feature_ram_mb=args.feature_ram_mb, cache_dir=args.cache_dir)
     fcfg = FeatureConfig.for_sample_rate(args.sample_rate, n_mels=args.n_mels)
-    mcfg = ModelConfig(conv_channels=tuple(args.conv_channels), hidden_size=args.hidden_size,
+    mcfg = ModelConfig(conv_channels=tuple(args.conv_channels), time_pool=args.time_pool,
+                       hidden_size=args.hidden_size,
                        num_layers=args.num_layers, bidirectional=args.bidirectional,
                        dropout=args.dropout, window_s=args.window_s,
                        input_norm=args.input_norm)

@@ -158,6 +158,7 @@ class Augment:
     stretch: float = 0.10  # speed perturbation: time axis resampled by 1 +- stretch
     warp: float = 0.08  # vocal-tract-length-like warp of the mel axis by 1 +- warp
     gain_db: float = 6.0  # random gain +- this many dB
+    eq_db: float = 0.0  # random smooth colouring across mel bands (a tilt and a bump), +- dB
     embed_prob: float = 0.4  # place the clip at a random offset inside a longer, silent window
     noise_prob: float = 0.4  # mix background noise under the whole example
     snr_db: tuple[float, float] = (15.0, 50.0)  # noise level below the example's peak band
@@ -169,7 +170,7 @@ class Augment:
         """The same augmentation at ``strength`` in [0, 1] (a curriculum: easy first)."""
         k = min(1.0, max(0.0, strength))
         return replace(self, stretch=self.stretch * k, warp=self.warp * k,
-                       gain_db=self.gain_db * k, embed_prob=self.embed_prob * k,
+                       gain_db=self.gain_db * k, eq_db=self.eq_db * k, embed_prob=self.embed_prob * k,
                        noise_prob=self.noise_prob * k, time_mask=self.time_mask * k,
                        freq_mask=self.freq_mask * k)
 
@@ -208,6 +209,11 @@ def augment_example(
         w = (pos - lo.float())[:, None]
         f = f[lo] * (1 - w) + f[hi] * w
     f = f + rng.uniform(-aug.gain_db, aug.gain_db) / cfg.norm_std_db
+    if aug.eq_db > 0:  # another microphone or room: a spectral tilt plus one broad bump
+        u = torch.linspace(-1.0, 1.0, n_mels)[:, None]
+        tilt = rng.uniform(-1, 1) * u
+        bump = rng.uniform(-1, 1) * torch.cos(np.pi * (u - rng.uniform(-1, 1)))
+        f = f + (aug.eq_db / cfg.norm_std_db) * (tilt + bump) / 2
     if f.shape[1] > window:
         s = int(rng.integers(0, f.shape[1] - window + 1))
         f = f[:, s:s + window]

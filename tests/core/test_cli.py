@@ -95,3 +95,12 @@ def test_entry_point_subprocess_no_traceback(tmp_path):
     v = subprocess.run([sys.executable, "-m", "audioclf", "--version"], capture_output=True,
                        text=True, timeout=60)
     assert v.returncode == 0 and v.stdout.startswith("audioclf ")
+
+
+def test_model_shape_flags_reach_the_model_config():
+    from audioclf.cli import build_parser, train_configs
+
+    args = build_parser().parse_args(["train", "d", "--out", "m.safetensors", "--time-pool", "4",
+                                      "--bidirectional", "--input-norm", "band_mean"])
+    _, _, mcfg = train_configs(args)
+    assert (mcfg.time_pool, mcfg.bidirectional, mcfg.input_norm) == (4, True, "band_mean")

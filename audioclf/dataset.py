@@ -158,7 +158,7 @@ class Augment:
     stretch: float = 0.10  # speed perturbation: time axis resampled by 1 +- stretch
     warp: float = 0.08  # vocal-tract-length-like warp of the mel axis by 1 +- warp
     gain_db: float = 6.0  # random gain +- this many dB
-    eq_db: float = 0.0  # random smooth colouring across mel bands (a tilt and a bump), +- dB
+    eq_db: float = 8.0  # random smooth colouring across mel bands (a tilt and a bump), +- dB
     embed_prob: float = 0.4  # place the clip at a random offset inside a longer, silent window
     noise_prob: float = 0.4  # mix background noise under the whole example
     snr_db: tuple[float, float] = (15.0, 50.0)  # noise level below the example's peak band

@@ -231,6 +231,9 @@ class Trainer:
         self.history: list[dict[str, float | None]] = []
         self.best_epoch, stale = 0, 0
         self.best_val = best
+        self.best_val_loss: float | None = (self.prev_training.get("val_loss")
+                                            if best is not None else None)
+        self.last_val_loss: float | None = None
         epoch_times: list[float] = []
         for epoch in range(1, tc.epochs + 1):
             te = time.perf_counter()
@@ -277,17 +280,16 @@ class Trainer:
             val_acc = self._validate(clf, val_idx, rank, world, device)
             model.train()
             epoch_times.append(time.perf_counter() - te)
-            improved = val_acc is not None and (self.best_val is None or val_acc > self.best_val)
-            if val_acc is None:  # no validation split: keep the latest
-                improved = True
+            improved = self._better(val_acc, self.last_val_loss)
             if improved:
                 self.best_val, self.best_epoch, stale = val_acc, epoch, 0
+                self.best_val_loss = self.last_val_loss
                 if rank == 0:
                     self._save(epoch, t0)
             else:
                 stale += 1
             rec: dict[str, float | None] = {"epoch": epoch, "loss": loss_sum / max(seen, 1), "train_acc": correct / max(seen, 1),
-                   "val_acc": val_acc, "time_s": epoch_times[-1],
+                   "val_acc": val_acc, "val_loss": self.last_val_loss, "time_s": epoch_times[-1],
                    "lr": float(sched.get_last_lr()[0])}
             self.history.append(rec)
             yield Progress("validate", epoch, tc.epochs, epoch, tc.epochs, rec["loss"],
@@ -313,6 +315,17 @@ class Trainer:
         rng.shuffle(out)  # type: ignore[arg-type]
         return [i for b in out for i in b]
 
+    def _better(self, val_acc: float | None, val_loss: float | None) -> bool:
+        """Is this epoch's model the best so far? Higher validation accuracy wins; at equal
+        accuracy (a small validation split saturates early) lower validation loss wins.
+        No validation split: the latest model is kept."""
+        if val_acc is None or self.best_val is None:
+            return True
+        if val_acc != self.best_val:
+            return val_acc > self.best_val
+        return val_loss is not None and (self.best_val_loss is None
+                                         or val_loss < self.best_val_loss)
+
     def _validate(self, clf: Classifier, val_idx: list[int], rank: int, world: int,
                   device: torch.device) -> float | None:
         if not val_idx:
@@ -320,8 +333,11 @@ class Trainer:
         mine = val_idx[rank::world]
         self.bundle.model.eval()  # type: ignore[union-attr]
         probs = clf.probs_of_clips([self.feats[i] for i in mine]) if mine else np.zeros((0, 1))
-        ok = float(sum(int(np.argmax(p)) == self.items[i][1] for p, i in zip(probs, mine)))
-        ok, n = _all_reduce([ok, float(len(mine))], device)
+        truth = [self.items[i][1] for i in mine]
+        ok = float(sum(int(np.argmax(p)) == y for p, y in zip(probs, truth)))
+        nll = float(sum(-np.log(max(float(p[y]), 1e-12)) for p, y in zip(probs, truth)))
+        ok, nll, n = _all_reduce([ok, nll, float(len(mine))], device)
+        self.last_val_loss = nll / n if n else None
         return ok / n if n else None
 
     def _save(self, epoch: int, t0: float) -> None:
@@ -330,6 +346,7 @@ class Trainer:
         self.bundle.training = {
             "audioclf_version": __version__,
             "val_accuracy": self.best_val,
+            "val_loss": self.best_val_loss,
             "epoch": epoch + int(self.prev_training.get("epoch", 0)),
             "data": [str(Path(r).resolve()) for r in self.folder.roots],
             "class_counts": dict(zip(self.folder.labels, counts.tolist())),

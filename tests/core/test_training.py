@@ -71,3 +71,21 @@ def test_refuses_to_overwrite_the_default_model(synth_data):
 
     with pytest.raises(AudioclfError, match="shipped default"):
         Trainer(synth_data, default_model_path(), TrainConfig(epochs=1))
+
+
+def test_best_model_breaks_accuracy_ties_by_validation_loss(synth_data, tmp_path):
+    """Synthetic classes saturate validation accuracy within a few epochs; among the epochs
+    at the best accuracy, the saved model is the one with the lowest validation loss."""
+    out = tmp_path / "m.safetensors"
+    tr = Trainer(synth_data, out, TrainConfig(epochs=8, batch_size=16, lr=5e-3, device="cpu",
+                                              patience=8), FC, MC)
+    list(tr.run())
+    h = tr.history
+    best_acc = max(r["val_acc"] for r in h)
+    tied = [r for r in h if r["val_acc"] == best_acc]
+    chosen = min(tied, key=lambda r: (r["val_loss"], r["epoch"]))
+    assert tr.best_epoch == chosen["epoch"]
+    saved = load_model(out).training
+    assert saved["val_accuracy"] == best_acc
+    assert saved["val_loss"] == pytest.approx(chosen["val_loss"])
+    assert all(r["val_loss"] >= 0 for r in h)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
@@ -53,7 +54,7 @@ def test_set(fcfg, folder: Path):  # type: ignore[no-untyped-def]
 
 
 class Timer:
-    def __enter__(self) -> "Timer":
+    def __enter__(self) -> Self:
         self.t0 = time.perf_counter()
         return self
 
@@ -68,10 +69,11 @@ def machine() -> str:
 
     cpu = platform.processor() or platform.machine()
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
     except OSError:
         pass
     return (f"{os.cpu_count()} cores ({cpu}), torch {torch.__version__}, "

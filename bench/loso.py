@@ -43,7 +43,6 @@ def main() -> None:
     from audioclf.cli import build_parser, train_configs
     from audioclf.inference import Classifier
     from audioclf.training import Trainer
-
     from bench.common import test_set
 
     fsdd, bg = need_fsdd(), ensure_background()
@@ -64,7 +63,7 @@ def main() -> None:
             idx = np.array([clf.labels.index(n) for n in names])
             pred = clf.probs_of_clips(feats).argmax(1)
             acc = float((pred == idx[y]).mean())
-            results[spk] = {"accuracy": acc, "n": int(len(y)), "train_s": round(t.s, 1)}
+            results[spk] = {"accuracy": acc, "n": len(y), "train_s": round(t.s, 1)}
             print(f"{spk:10s} accuracy {acc * 100:6.2f}%  ({len(y)} clips, trained {t.s:.0f}s)",
                   flush=True)
     accs = [r["accuracy"] for r in results.values()]

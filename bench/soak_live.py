@@ -24,12 +24,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from live_latency import LoopSource, program, rss_mb  # noqa: E402
+from live_latency import LoopSource, program, rss_mb
 
-from audioclf.audio.recorder import StreamRecorder  # noqa: E402
-from audioclf.errors import AudioclfError  # noqa: E402
-from audioclf.inference import TIMELINE_HOP_S, Classifier  # noqa: E402
-from audioclf.live import POLL_S, LiveSession, LiveUpdate  # noqa: E402
+from audioclf.audio.recorder import StreamRecorder
+from audioclf.errors import AudioclfError
+from audioclf.inference import TIMELINE_HOP_S, Classifier
+from audioclf.live import POLL_S, LiveSession, LiveUpdate
 
 
 class PacedLoopSource(LoopSource):

@@ -23,7 +23,6 @@ def run(with_background: bool, extra: list[str]) -> dict:
     from audioclf.cli import build_parser, train_configs
     from audioclf.inference import Classifier
     from audioclf.training import Trainer
-
     from bench.common import test_set
 
     fsdd = need_fsdd()
@@ -51,8 +50,8 @@ def run(with_background: bool, extra: list[str]) -> dict:
                          "val_acc": p.val_acc})
             print(f"epoch {p.epoch:2d}  {wall:6.1f}s  val {p.val_acc:.4f}  test {acc:.4f}",
                   flush=True)
-            for k in reached:
-                if reached[k] is None and acc >= float(k):
+            for k, when in reached.items():
+                if when is None and acc >= float(k):
                     reached[k] = round(wall, 1)
     return {"machine": machine(), "with_background": with_background, "args": extra,
             "time_to_98_s": reached["0.98"], "time_to_99_s": reached["0.99"],

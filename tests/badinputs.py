@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-
 from synth import SR, make_clip, make_dataset
 
 
@@ -46,7 +45,7 @@ def _resample_tone(x: np.ndarray, sr: int) -> np.ndarray:
     """The 8 kHz tone at another rate by band-limited (FFT) resampling."""
     from scipy.signal import resample
 
-    return resample(x.astype(np.float64), int(round(x.size * sr / SR))).astype(np.float32)
+    return resample(x.astype(np.float64), round(x.size * sr / SR)).astype(np.float32)
 
 
 def _write(p: Path, data: bytes) -> Path:
@@ -242,7 +241,7 @@ def build_model_corpus(root: Path, good_model: Path, marker: Path) -> list[Model
        {"model_config": json.dumps({**mc, "hidden_size": 10**7})})  # would need ~1.6 PB
     st("wrong_tensor_shape", "do not match", {"model_config": json.dumps({**mc, "hidden_size": 9})})
     t2 = dict(tensors)
-    t2.pop(sorted(t2)[0])
+    t2.pop(min(t2))
     st("missing_tensor", "do not match", t=t2)
     st("extra_tensor", "do not match", t={**tensors, "evil.weight": torch.zeros(3)})
     tn = {k: v.clone() for k, v in tensors.items()}

@@ -11,7 +11,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from synth import make_dataset  # noqa: E402
+from synth import make_dataset
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]

@@ -60,7 +60,7 @@ class FakeSD:
         if (samplerate, channels) not in self.formats:
             raise FakePortAudioError(f"Invalid sample rate or channel count ({samplerate}, {channels})")
 
-    def InputStream(self, **kw: Any) -> FakeStream:  # noqa: N802 (sounddevice's name)
+    def InputStream(self, **kw: Any) -> FakeStream:
         kw.pop("finished_callback", None)
         return FakeStream(kw.pop("samplerate"), kw.pop("channels"), kw.pop("callback"),
                           self.silent, **kw)

@@ -9,9 +9,9 @@ import sys
 
 import numpy as np
 import pytest
+from synth import make_dataset
 
 from audioclf.cli import main
-from synth import make_dataset
 
 
 def run(capsys, *argv):
@@ -75,7 +75,7 @@ def test_predict_bad_and_good_files_mix(capsys, tiny_model, tmp_path):
 ])
 def test_errors_are_one_line(capsys, tiny_model, tmp_path, argv, msg):
     argv = [a.format(m=tiny_model, tmp=tmp_path) for a in argv]
-    code, out, err = run(capsys, *argv)
+    code, _, err = run(capsys, *argv)
     assert code != 0
     assert err.strip().count("\n") == 0 and msg in err and err.startswith("audioclf: error:")
 
@@ -89,11 +89,11 @@ def test_evaluate_refuses_unknown_classes(capsys, tiny_model, tmp_path):
 
 def test_entry_point_subprocess_no_traceback(tmp_path):
     p = subprocess.run([sys.executable, "-m", "audioclf", "predict", str(tmp_path / "x.wav")],
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=120, check=False)
     assert p.returncode == 1
     assert "Traceback" not in p.stderr and p.stderr.startswith("audioclf: error:")
     v = subprocess.run([sys.executable, "-m", "audioclf", "--version"], capture_output=True,
-                       text=True, timeout=60)
+                       text=True, timeout=60, check=False)
     assert v.returncode == 0 and v.stdout.startswith("audioclf ")
 
 

@@ -40,7 +40,7 @@ def test_unreadable_files_are_skipped_and_reported(tmp_path):
     (tmp_path / "b" / "empty.wav").write_bytes(b"")
     f = scan_folder(tmp_path)
     assert len(f.items) == 2
-    reasons = dict((os.path.basename(p), r) for p, r in f.skipped)
+    reasons = {os.path.basename(p): r for p, r in f.skipped}
     assert set(reasons) == {"bad.wav", "empty.wav"}
     assert "empty" in reasons["empty.wav"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from synth import SR, make_clip
 
 from audioclf.explain import saliency
 from audioclf.features import logmel_array
 from audioclf.inference import Classifier
-from synth import SR, make_clip
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
+from synth import make_clip, make_dataset
 
 from audioclf.inference import Classifier, FileFailure, FileResult
-from synth import make_clip, make_dataset
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from synth import make_dataset
 
 from audioclf.checkpoint import load_model
 from audioclf.config import FeatureConfig, ModelConfig, TrainConfig
 from audioclf.errors import AudioclfError
 from audioclf.inference import Classifier
 from audioclf.training import Trainer
-from synth import make_dataset
 
 FC = FeatureConfig.for_sample_rate(8000, n_mels=32)
 MC = ModelConfig(conv_channels=(8, 16), hidden_size=32)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -12,10 +13,10 @@ import soundfile as sf
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
+from synth import CLASSES, SR, make_clip
 
 from audioclf.gui.main_window import MainWindow
 from audioclf.gui.settings import open_settings
-from synth import CLASSES, SR, make_clip
 
 WAIT_MS = 20_000
 
@@ -248,7 +249,7 @@ class _ThreadCheckingWindow(MainWindow):
 
     from PySide6.QtCore import Slot
 
-    seen: list[bool] = []
+    seen: ClassVar[list[bool]] = []  # shared across instances, read by the test
 
     @Slot(int, object)
     def _on_items(self, job, items) -> None:  # type: ignore[no-untyped-def]

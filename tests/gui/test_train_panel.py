@@ -150,7 +150,7 @@ def test_menu_action_and_use_this_model_changes_main_window_classes(qtbot, synth
     qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(lambda: w.model is not None, timeout=WAIT_MS)
-    classes = lambda: [a.text() for a in w.actions_.classes_menu.actions()]  # noqa: E731
+    classes = lambda: [a.text() for a in w.actions_.classes_menu.actions()]
     assert classes() == ["chirp", "noise", "tone"]
     assert w.actions_.train.isEnabled()
 

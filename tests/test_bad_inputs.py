@@ -203,29 +203,10 @@ def test_every_bad_model_file_is_refused_clearly(capsys, model_corpus) -> None: 
 def test_gui_drop_of_the_whole_corpus(qtbot, tiny_model, audio_corpus, ref_labels, model_corpus,  # type: ignore[no-untyped-def]
                                       tmp_path, capfd) -> None:
     pytest.importorskip("PySide6")
-    from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-    from PySide6.QtWidgets import QApplication
+    from qtwin import drop, make_window
 
-    from audioclf.gui.main_window import MainWindow
-    from audioclf.gui.settings import open_settings
-
-    w = MainWindow(tiny_model, "cpu", settings=open_settings(str(tmp_path / "s.ini")))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.model is not None, timeout=WAIT_MS)
-
-    def drop(paths: list[Path]) -> None:
-        md = QMimeData()
-        md.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-        g = w.views.graphics
-        pos = QPointF(g.mapTo(w, QPoint(g.width() // 2, g.height() // 2)))
-        for kind in (QDragEnterEvent, QDragMoveEvent, QDropEvent):  # as a real drag arrives
-            QApplication.sendEvent(w.windowHandle(), kind(
-                pos, Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
-                Qt.KeyboardModifier.NoModifier))
-
-    drop([c.path for c in audio_corpus])
+    w = make_window(qtbot, tiny_model, tmp_path, WAIT_MS)
+    drop(w, [c.path for c in audio_corpus])
     qtbot.waitUntil(lambda: not w._jobs and bool(w.table.source.rows), timeout=WAIT_MS)
     rows = {Path(r.path).name: r for r in w.table.source.rows}
     refused_text = w.notice.text() if w.notice.isVisible() else ""
@@ -248,7 +229,7 @@ def test_gui_drop_of_the_whole_corpus(qtbot, tiny_model, audio_corpus, ref_label
     assert not marker.exists() and w.model is not None and w.model.path == str(tiny_model)
     good = next(c for c in audio_corpus if c.name == "8 kHz")
     n = len(w.table.source.rows)
-    drop([good.path])
+    drop(w, [good.path])
     qtbot.waitUntil(lambda: not w._jobs and len(w.table.source.rows) == n + 1, timeout=WAIT_MS)
     assert w.table.source.rows[-1].state == "done"
     w.close()

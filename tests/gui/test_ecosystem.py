@@ -7,20 +7,12 @@ import json
 
 import numpy as np
 import soundfile as sf
+from qtwin import make_window
 from synth import SR, make_clip
 
 from audioclf.gui.main_window import MainWindow
-from audioclf.gui.settings import open_settings
 
 WAIT_MS = 30_000
-
-
-def make_window(qtbot, model, tmp_path) -> MainWindow:  # type: ignore[no-untyped-def]
-    w = MainWindow(model, "cpu", settings=open_settings(str(tmp_path / "settings.ini")))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.model is not None, timeout=WAIT_MS)
-    return w
 
 
 def menu_texts(w: MainWindow, title: str) -> list[str]:

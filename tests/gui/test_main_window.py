@@ -10,9 +10,10 @@ from typing import ClassVar
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtCore import QMimeData, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent
 from PySide6.QtWidgets import QApplication
+from qtwin import drop, make_window
 from synth import CLASSES, SR, make_clip
 
 from audioclf.gui.main_window import MainWindow
@@ -41,36 +42,9 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
     return out
 
 
-def make_window(qtbot, model, tmp_path, **kw) -> MainWindow:  # type: ignore[no-untyped-def]
-    w = MainWindow(model, "cpu", settings=open_settings(str(tmp_path / "settings.ini")), **kw)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.model is not None or w.notice.isVisible(), timeout=WAIT_MS)
-    return w
-
-
 @pytest.fixture
 def window(qtbot, tiny_model, tmp_path) -> MainWindow:  # type: ignore[no-untyped-def]
-    return make_window(qtbot, tiny_model, tmp_path)
-
-
-def drop(w: MainWindow, paths: list[Path], over=None) -> bool:  # type: ignore[no-untyped-def]
-    """A simulated drag and drop sent to the native window, as a real drag would arrive."""
-    md = QMimeData()
-    md.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    widget = over if over is not None else w.views.graphics
-    pos = QPointF(widget.mapTo(w, QPoint(widget.width() // 2, widget.height() // 2)))
-    target = w.windowHandle()
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(target, enter)
-    move = QDragMoveEvent(pos, Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
-                          Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(target, move)
-    ev = QDropEvent(pos, Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
-                    Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(target, ev)
-    return ev.isAccepted()
+    return make_window(qtbot, tiny_model, tmp_path, WAIT_MS)
 
 
 def wait_idle(qtbot, w: MainWindow) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
+from qtwin import make_window
 from synth import CLASSES, SR, make_clip
 
 from audioclf.gui.main_window import MainWindow
@@ -40,11 +41,7 @@ def results(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> list[
 
 @pytest.fixture
 def window(qtbot, tiny_model, tmp_path) -> MainWindow:  # type: ignore[no-untyped-def]
-    w = MainWindow(tiny_model, "cpu", settings=open_settings(str(tmp_path / "s.ini")))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.model is not None, timeout=WAIT_MS)
-    return w
+    return make_window(qtbot, tiny_model, tmp_path, WAIT_MS)
 
 
 def start_job(w: MainWindow, res: list[FileResult]) -> list[int]:
@@ -150,5 +147,5 @@ def test_recent_files_are_written_once_idle_and_on_close(qtbot, window, results,
                     timeout=WAIT_MS)
     w.add_files([second])
     w.close()  # before the loop idles: closing writes it
-    again = open_settings(str(tmp_path / "s.ini"))
+    again = open_settings(str(tmp_path / "settings.ini"))  # make_window's file
     assert recent_files(again)[:2] == [second, first]

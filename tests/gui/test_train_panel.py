@@ -143,13 +143,9 @@ def test_close_during_training_stops_the_thread(qtbot, panel, synth_data, tmp_pa
 
 
 def test_menu_action_and_use_this_model_changes_main_window_classes(qtbot, synth_data, tiny_model, tmp_path):  # type: ignore[no-untyped-def]
-    from audioclf.gui.main_window import MainWindow
-    from audioclf.gui.settings import open_settings
+    from qtwin import make_window
 
-    w = MainWindow(tiny_model, "cpu", settings=open_settings(str(tmp_path / "s.ini")))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.model is not None, timeout=WAIT_MS)
+    w = make_window(qtbot, tiny_model, tmp_path, WAIT_MS)
     classes = lambda: [a.text() for a in w.actions_.classes_menu.actions()]
     assert classes() == ["chirp", "noise", "tone"]
     assert w.actions_.train.isEnabled()

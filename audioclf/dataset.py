@@ -240,9 +240,11 @@ def augment_example(
 
 
 def collate(feats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """List of (F, T_i) -> zero-padded batch (B, 1, F, max T) and lengths (B,)."""
+    """List of (F, T_i) -> zero-padded batch (B, 1, F, max T) on the features' device, and
+    lengths (B,) on the CPU."""
     lengths = torch.tensor([f.shape[1] for f in feats], dtype=torch.long)
-    batch = torch.zeros(len(feats), 1, feats[0].shape[0], int(lengths.max()))
+    batch = torch.zeros(len(feats), 1, feats[0].shape[0], int(lengths.max()),
+                        device=feats[0].device)
     for i, f in enumerate(feats):
         batch[i, 0, :, : f.shape[1]] = f
     return batch, lengths

@@ -24,6 +24,7 @@ import torch
 
 from audioclf import audio
 from audioclf.checkpoint import ModelBundle, load_model
+from audioclf.dataset import collate
 from audioclf.device import select_device
 from audioclf.errors import AudioclfError
 from audioclf.features import LogMel, StreamingLogMel
@@ -149,10 +150,7 @@ class Classifier:
             batch = torch.stack([w.to(src) for w in chunk]).unsqueeze(1)
             lens = None
         else:
-            batch = torch.zeros(len(chunk), 1, self.fcfg.n_mels, t_max, device=src)
-            for j, w in enumerate(chunk):
-                batch[j, 0, :, : w.shape[1]] = w
-            lens = torch.tensor(lengths)
+            batch, lens = collate([w.to(src) for w in chunk])
         if batch.device != self.device:
             if self.device.type == "cuda":
                 batch = batch.pin_memory()

@@ -162,17 +162,18 @@ class Trainer:
             empty = [folder.labels[i] for i in np.flatnonzero(counts == 0)]
             raise DatasetError(f"class folder(s) with no readable audio: {', '.join(empty)}")
 
-    def _init_model(self, labels: list[str], device: torch.device) -> float | None:
+    def _init_model(self, labels: list[str], device: torch.device,
+                    prev: ModelBundle | None) -> float | None:
+        """The model to train: ``prev`` (the resumed file, already loaded) or a new one."""
         best = None
-        if self.resume is not None:
-            prev = load_model(self.resume, "cpu")
+        if prev is not None:
             if prev.labels != labels:
                 raise AudioclfError(
                     f"{self.resume}: its classes ({', '.join(prev.labels)}) differ from the "
                     f"folder's ({', '.join(labels)}); cannot resume")
             self.fcfg, self.mcfg, model = prev.feature_config, prev.model_config, prev.model
             self.prev_training = prev.training
-            if Path(self.resume).resolve() == self.out_path.resolve():
+            if self.resume is not None and Path(self.resume).resolve() == self.out_path.resolve():
                 best = prev.training.get("val_accuracy")
         else:
             torch.manual_seed(self.tcfg.seed)
@@ -197,13 +198,14 @@ class Trainer:
         if world > 1 and device.type == "cuda":
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
             torch.cuda.set_device(device)
+        prev = None
         if self.resume is not None:  # features are computed with the file's settings
             prev = load_model(self.resume, "cpu")
             self.fcfg, self.mcfg = prev.feature_config, prev.model_config
         yield from self._load_data()
         assert self.folder is not None
         labels = self.folder.labels
-        best = self._init_model(labels, device)
+        best = self._init_model(labels, device, prev)
         assert self.bundle is not None
         model = self.bundle.model
         train_idx, val_idx = stratified_split(self.items, tc.val_fraction, tc.seed)

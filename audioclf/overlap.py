@@ -40,13 +40,13 @@ def window_means(frames: torch.Tensor, n: int, hop: int, window: int) -> torch.T
     return ((cs[:, starts + window] - cs[:, starts]).T / window).to(frames.dtype)
 
 
-def _windows_view(y: torch.Tensor, n: int, hop: int, t0: int, count: int, step: int = 1
+def _windows_view(yt: torch.Tensor, n: int, hop: int, t0: int, count: int, step: int = 1
                   ) -> torch.Tensor:
-    """(C, F, L) contiguous -> view (n, C, F, count) with
-    ``view[i, :, :, g] = y[:, :, i*hop + t0 + g*step]``."""
-    s = y.stride()
-    return y.as_strided((n, y.shape[0], y.shape[1], count),
-                        (hop * s[2], s[0], s[1], step * s[2]), y.storage_offset() + t0 * s[2])
+    """Time-major (L, C, F) contiguous -> view (n, count, C, F) with
+    ``view[i, g] = yt[i*hop + t0 + g*step]``: whole (C, F) frames, so copies stay contiguous."""
+    s = yt.stride()
+    return yt.as_strided((n, count, yt.shape[1], yt.shape[2]),
+                         (hop * s[0], step * s[0], s[1], s[2]), yt.storage_offset() + t0 * s[0])
 
 
 def first_block_of_windows(model: ConvLSTM, frames: torch.Tensor, n: int, hop: int,
@@ -59,19 +59,19 @@ def first_block_of_windows(model: ConvLSTM, frames: torch.Tensor, n: int, hop: i
     normalisation and lifter, in eval mode. Returns None for a shape this does not cover (a
     window shorter than the kernel); the caller then goes window by window.
     """
-    from audioclf.model import ConvBlock, _max_pool_nonneg
+    from audioclf.model import ConvBlock
 
     block = model.blocks[0]
     assert isinstance(block, ConvBlock)
     pad = model.cfg.kernel_size // 2
     step = block.time_pool
     n_groups = -(-window // step)  # pooled frames per window (ceil mode)
-    left = -(-pad // step)  # pooled groups that contain the window's first `pad` frames
+    left = -(-pad // step)  # pooled groups that contain one of the window's first `pad` frames
     right = (window - pad) // step  # first group that contains one of its last `pad` frames
     if model.training or window < 2 * pad or right < left:
         return None
     weight, shift = block.folded()  # (C, 1, k, k), (C,)
-    f = frames.shape[0]
+    c, f = weight.shape[0], frames.shape[0]
     m = window_means(frames, n, hop, window)  # (n, F): what the model's normalise subtracts
     if model.cfg.input_norm == "mean":
         m = m.mean(1, keepdim=True).expand(-1, f)
@@ -82,51 +82,43 @@ def first_block_of_windows(model: ConvLSTM, frames: torch.Tensor, n: int, hop: i
         smooth = model.smooth
         assert isinstance(smooth, torch.Tensor)
         x, m = smooth @ x, m @ smooth.T
-    y = F.conv2d(x[None, None], weight, shift, padding=pad)[0]  # (C, F, L): the shared part
-    mc = F.conv1d(m[:, None], weight.sum(3), padding=pad)[..., None]  # (n, C, F, 1)
-    ymax = _sliding_max(y, step)  # (C, F, L - step + 1): max of y[t : t + step]
-    out = torch.empty(n, *y.shape[:2], n_groups, dtype=y.dtype, device=y.device)
+    # the shared part, time-major: yt[t] = conv(x) at frame t, (L, C, F)
+    yt = F.conv2d(x[None, None], weight, shift, padding=pad)[0].permute(2, 0, 1).contiguous()
+    mc = F.conv1d(m[:, None], weight.sum(3), padding=pad)[:, None]  # (n, 1, C, F)
+    out = torch.empty(n, n_groups, c, f, dtype=yt.dtype, device=yt.device)
+    # interior groups: sliding time maxima of the shared convolution
+    ymax = _sliding_max(yt, step)  # (L - step + 1, C, F): max of yt[t : t + step]
     torch.sub(_windows_view(ymax, n, hop, left * step, right - left, step), mc,
-              out=out[..., left:right])
-    out[..., :left] = _edge_groups(x, y, m, mc, n, hop, weight, shift, 0, left * step, step,
-                                   window)
-    out[..., right:] = _edge_groups(x, y, m, mc, n, hop, weight, shift, right * step,
-                                    n_groups * step, step, window)
-    # frequency pooling, then ReLU (they commute; zero padding of an odd band count is exact
-    # because ReLU follows): the block's output (n, C, F', T')
-    return torch.relu_(_max_pool_nonneg(out, (block.pool_factors[0], 1)))
+              out=out[:, left:right])
+    # edge groups: frames next to the window's zero padding lose the taps that reach past it
+    xp = F.pad(x, (pad, pad))  # zero frames around the run: y's own padding
+    starts = torch.arange(n, device=x.device) * hop
+    for g in [*range(left), *range(right, n_groups)]:
+        acc = None
+        for t in range(g * step, min(g * step + step, window)):
+            v = _windows_view(yt, n, hop, t, 1)[:, 0]  # (n, C, F)
+            for dt in [d for d in range(-pad, pad + 1) if not 0 <= t + d < window]:
+                col = xp[:, starts + (t + dt + pad)].T  # (n, F): the frame that tap reads
+                v = v - F.conv1d((col - m)[:, None], weight[..., pad + dt], padding=pad)
+            acc = v if acc is None else torch.maximum(acc, v)
+        assert acc is not None
+        torch.sub(acc, mc[:, 0], out=out[:, g])
+    # frequency pooling, then ReLU (they commute; -inf padding of a partial group, then ReLU,
+    # equals ceil-mode zero padding), then back to (n, C, F', T')
+    p = block.pool_factors[0]
+    if f % p:
+        out = F.pad(out, (0, p - f % p), value=float("-inf"))
+    pooled = out[..., 0::p]
+    for i in range(1, p):
+        pooled = torch.maximum(pooled, out[..., i::p])
+    return torch.relu_(pooled).permute(0, 2, 3, 1)
 
 
 def _sliding_max(y: torch.Tensor, k: int) -> torch.Tensor:
-    """(..., L) -> (..., L - k + 1) contiguous: out[t] = max y[t : t + k], by doubling."""
+    """(L, ...) -> (L - k + 1, ...) contiguous: out[t] = max y[t : t + k], by doubling."""
     out, width = y, 1
     while width < k:  # out[t] = max y[t : t + width]; double the width, without passing k
         grow = min(width, k - width)
-        out = torch.maximum(out[..., : out.shape[-1] - grow], out[..., grow:])
+        out = torch.maximum(out[: out.shape[0] - grow], out[grow:])
         width += grow
     return out.contiguous()
-
-
-def _edge_groups(x: torch.Tensor, y: torch.Tensor, m: torch.Tensor, mc: torch.Tensor, n: int,
-                 hop: int, weight: torch.Tensor, shift: torch.Tensor, t0: int, t1: int,
-                 step: int, window: int) -> torch.Tensor:
-    """Time-pooled (not yet ReLU'd) conv output of window frames [t0, t1) (n, C, F, groups).
-
-    Frames past the window's end (a partial last group) are -inf, so they never win the max:
-    after ReLU that equals the zero padding of ceil-mode pooling."""
-    if t1 <= t0:
-        return y.new_zeros(n, y.shape[0], y.shape[1], 0)
-    pad = weight.shape[-1] // 2
-    z = _windows_view(y, n, hop, t0, min(t1, window) - t0) - mc  # (n, C, F, n_t)
-    for lo, keep in ((0, slice(0, pad)), (window - 2 * pad, slice(pad, None))):
-        # the window's own zero padding: convolve a slab of its edge frames alone
-        e0 = lo if keep.start == 0 else window - pad  # window frames [e0, e0 + pad)
-        a, b = max(e0, t0), min(e0 + pad, t1, window)
-        if pad == 0 or a >= b:
-            continue
-        slab = _windows_view(x[None], n, hop, lo, 2 * pad)[:, 0] - m[..., None]  # (n, F, 2p)
-        edge = F.conv2d(slab[:, None], weight, shift, padding=pad)[..., keep]
-        z[..., a - t0:b - t0] = edge[..., a - e0:b - e0]
-    if z.shape[3] < t1 - t0:  # partial last group (ceil mode)
-        z = F.pad(z, (0, t1 - t0 - z.shape[3]), value=float("-inf"))
-    return z.reshape(*z.shape[:3], -1, step).amax(4)

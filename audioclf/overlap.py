@@ -12,13 +12,14 @@ rounding) from one convolution over the whole run of frames:
   convolution of the whole run, and ``conv_f(m)`` convolves ``m`` along frequency with the
   kernel summed over its time taps: one small (C, F) map per window.
 * A window's first and last ``kernel_size // 2`` frames see its zero padding, not the
-  neighbouring frames, so they are convolved per window, from a slab of ``kernel_size - 1``
+  neighbouring frames: from their shared value, subtract what the taps that reach past the
+  window added (a 1-D convolution along frequency of that outside frame minus ``m``).
+* ReLU is monotone, so ``maxpool(relu(z)) = relu(maxpool(z))``, and the pooling maximum over
+  time commutes with subtracting a constant per (channel, band). So sliding time maxima of
+  ``conv(x)`` are taken once over the run; per window, only ``conv_f(m)`` is subtracted, the
+  frequency pooling done and ReLU applied, on a tensor ``time_pool`` times smaller than the
+  convolution output. The work is laid out time-major, so each copy moves whole (C, F)
   frames.
-* ReLU is monotone, so ``maxpool(relu(z)) = relu(maxpool(z))``. The pooling maximum over time
-  commutes with subtracting a constant per (channel, band). So the time maxima of
-  ``conv(x)`` are taken once per pooling phase over the run. Then ``conv_f(m)`` is
-  subtracted, ReLU applied, and frequency pooling done per window, on a tensor ``time_pool``
-  times smaller than the convolution output.
 """
 
 from __future__ import annotations
@@ -34,10 +35,8 @@ if TYPE_CHECKING:
 
 def window_means(frames: torch.Tensor, n: int, hop: int, window: int) -> torch.Tensor:
     """(F, L) frames -> (n, F) mean of each band over window i = frames [i*hop, i*hop+window)
-    (float64 sums)."""
-    cs = F.pad(frames.double().cumsum(1), (1, 0))
-    starts = torch.arange(n, device=frames.device) * hop
-    return ((cs[:, starts + window] - cs[:, starts]).T / window).to(frames.dtype)
+    (each window summed on its own: no running sum to lose precision over a long run)."""
+    return F.avg_pool1d(frames[None, :, : (n - 1) * hop + window], window, hop)[0].T
 
 
 def _windows_view(yt: torch.Tensor, n: int, hop: int, t0: int, count: int, step: int = 1

@@ -1,6 +1,7 @@
 """File inference in a fresh process: real-time factor and peak resident memory of one file.
 
     python -m bench.file_infer MODEL FILE [--threads N] [--batch-size 256] [--device cpu]
+                                          [--precision auto|full|mixed]
 
 Prints one JSON line. Run once per file by ``python -m bench`` so that the peak memory
 (ru_maxrss) belongs to that file's duration alone. Also: :func:`synth_long_file` writes a
@@ -69,6 +70,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--precision", choices=["auto", "full", "mixed"], default="auto",
+                    help="as `audioclf predict --precision` (mixed on a CPU = bfloat16)")
     a = ap.parse_args()
     import torch
 
@@ -76,7 +79,8 @@ def main() -> None:
         torch.set_num_threads(a.threads)
     from audioclf.inference import Classifier
 
-    clf = Classifier.from_file(a.model, a.device, batch_size=a.batch_size)
+    amp = {"auto": None, "full": False, "mixed": True}[a.precision]
+    clf = Classifier.from_file(a.model, a.device, batch_size=a.batch_size, amp=amp)
     clf.classify_array(np.zeros(clf.fcfg.sample_rate * 3, np.float32))  # warm-up
     before = rss_mb()
     t0 = time.perf_counter()
@@ -89,7 +93,7 @@ def main() -> None:
                       "points": len(r.times), "rss_before_mb": before, "peak_rss_mb": peak,
                       "peak_growth_mb": peak - before,
                       "threads": torch.get_num_threads(), "batch_size": a.batch_size,
-                      "device": str(clf.device)}))
+                      "device": str(clf.device), "mixed_precision": clf.amp}))
     sys.stdout.flush()
 
 

@@ -104,3 +104,23 @@ def test_model_shape_flags_reach_the_model_config():
                                       "--bidirectional", "--input-norm", "band_mean"])
     _, _, mcfg = train_configs(args)
     assert (mcfg.time_pool, mcfg.bidirectional, mcfg.input_norm) == (4, True, "band_mean")
+
+
+def test_predict_mixed_precision_on_cpu(capsys, tiny_model, tmp_path):
+    """--precision mixed runs the model in bfloat16 on a CPU: close to float32, not equal."""
+    import soundfile as sf
+    from synth import make_clip
+
+    rng = np.random.default_rng(4)
+    x = np.concatenate([make_clip(k, rng, dur_s=0.8) for k in ("tone", "noise", "chirp") * 2])
+    path = tmp_path / "long.wav"
+    sf.write(path, x, 8000)
+    res = {}
+    for prec in ("full", "mixed"):
+        code, out, _ = run(capsys, "predict", "--model", tiny_model, path, "--json",
+                           "--timeline", "--precision", prec, "--device", "cpu")
+        assert code == 0
+        res[prec] = json.loads(out)[0]
+    tl = {k: np.array(list(v["timeline"].values())) for k, v in res.items()}
+    diff = np.abs(tl["full"] - tl["mixed"]).max()
+    assert 0 < diff < 0.05

@@ -72,8 +72,10 @@ class ConvBlock(nn.Module):
 
 def _channels_last(x: torch.Tensor) -> torch.Tensor:
     """Channels-last layout for a conv input with several channels: the oneDNN convolutions
-    run several times faster on it on CPU (measured: the default model's second conv block,
-    19 ms -> 4.5 ms for 256 windows). Same values; a single channel is left as it is."""
+    run several times faster on it on CPU at inference (measured: the default model's second
+    conv block, 19 ms -> 4.5 ms for 256 windows). Same values; a single channel is left as it
+    is. Eval only: in training, with a new batch shape at every step, it made epochs ~20%
+    slower (bench.train_fsdd, A/B against the previous commit)."""
     return x.contiguous(memory_format=torch.channels_last) if x.shape[1] > 1 else x
 
 
@@ -154,7 +156,7 @@ class ConvLSTM(nn.Module):
             x = torch.einsum("gf,bcft->bcgt", self.smooth, x)
         for block in self.blocks:
             assert isinstance(block, ConvBlock)
-            x = block(_channels_last(x), mask)
+            x = block(x if self.training else _channels_last(x), mask)
             if block.time_pool > 1:
                 t = x.shape[3]
                 lengths = (lengths + block.time_pool - 1) // block.time_pool

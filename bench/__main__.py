@@ -1,7 +1,8 @@
 """audioclf benchmarks side by side with what a user would otherwise use, in one run.
 
     python -m bench [--quick | --full] [--quick-train] [--only features,train,files,batch,stream]
-                    [--model M] [--threads N] [--out bench/results.json]
+                    [--model M] [--threads N] [--precision auto|full|mixed]
+                    [--out bench/results.json]
 
 Sections (each a ratio or a figure measured in this one process, on this machine):
 
@@ -15,6 +16,7 @@ Sections (each a ratio or a figure measured in this one process, on this machine
 * files: real-time factor and peak RSS of ``Classifier.classify_file`` on files synthesised
   from FSDD clips and silence: 1 and 10 minutes (``--quick``: 1 minute; ``--full``: + 1 hour),
   each in a fresh process (bench/file_infer.py) so the memory figure is per duration;
+  ``--precision mixed``: the model in bfloat16 (``audioclf predict --precision mixed``);
 * batch: clips per second of ``Classifier.classify_files`` (decode included) at batch 1 and 64;
 * stream: latency per 100 ms hop of live inference (bench/live_latency.bench_latency).
 
@@ -133,7 +135,8 @@ def bench_train(quick: bool, cap_s: float) -> dict:
 
 
 # ------------------------------------------------------------------------------ files
-def bench_files(model: str, minutes: list[float], threads: int, device: str) -> list[dict]:
+def bench_files(model: str, minutes: list[float], threads: int, device: str,
+                precision: str = "auto") -> list[dict]:
     from bench.file_infer import synth_long_file
 
     out = []
@@ -143,7 +146,7 @@ def bench_files(model: str, minutes: list[float], threads: int, device: str) -> 
             path = Path(tmp) / f"long_{m:g}min.wav"
             synth_long_file(path, m * 60, clips)
             cmd = [sys.executable, "-m", "bench.file_infer", model, str(path), "--threads",
-                   str(threads), "--device", device]
+                   str(threads), "--device", device, "--precision", precision]
             p = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)
             path.unlink()
             if p.returncode != 0:
@@ -234,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", help="model for the inference sections")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
     ap.add_argument("--device", default="cpu", help="device for file and batch inference")
+    ap.add_argument("--precision", default="auto", choices=["auto", "full", "mixed"],
+                    help="file inference arithmetic, as `audioclf predict --precision`")
     ap.add_argument("--baseline-cap-s", type=float, default=600.0)
     ap.add_argument("--out", default=str(REPO / "bench" / "results.json"))
     a = ap.parse_args(argv)
@@ -252,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         ("train", lambda: bench_train(a.quick or a.quick_train, a.baseline_cap_s)),
         ("files", lambda: bench_files(model, [1.0] if a.quick else
                                       [1.0, 10.0] + ([60.0] if a.full else []),
-                                      a.threads, a.device)),
+                                      a.threads, a.device, a.precision)),
         ("batch", lambda: bench_batch(model, 100 if a.quick else 250, a.device)),
         ("stream", lambda: bench_stream(model, 20.0 if a.quick else 60.0)),
     ]

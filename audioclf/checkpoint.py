@@ -23,7 +23,10 @@ from audioclf.fsutil import atomic_write_bytes
 from audioclf.model import ConvLSTM
 
 FORMAT_NAME = "audioclf-model"
-FORMAT_VERSION = 1  # bump on incompatible change; older readers refuse newer files
+FORMAT_VERSION = 2  # the newest this reads; bump on incompatible change
+# Files are written with the oldest version that describes them, so older audioclf releases
+# keep reading what they can compute correctly: 2 = uses ModelConfig.lifter, which a
+# version-1 reader would silently ignore (and so compute something else).
 MODEL_SUFFIX = ".safetensors"
 MAX_MODEL_BYTES = 512 * 1024 * 1024  # refuse absurd files before reading them
 
@@ -57,7 +60,7 @@ def save_model(path: str | os.PathLike[str], bundle: ModelBundle) -> None:
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in bundle.model.state_dict().items()}
     meta = {
         "format": FORMAT_NAME,
-        "format_version": str(FORMAT_VERSION),
+        "format_version": str(2 if bundle.model_config.lifter else 1),
         "feature_config": to_json(bundle.feature_config),
         "model_config": to_json(bundle.model_config),
         "labels": json.dumps(list(bundle.labels)),

@@ -60,7 +60,6 @@ class ConvBlock(nn.Module):
         # gives relu(max(a, 0)) = max(relu(a), 0), as before; ReLU then runs on 1/(p*s) of y
         return torch.relu_(_max_pool_nonneg(y, self.pool_factors))
 
-
     def folded(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Eval-mode conv weight (C_out, C_in, k, k) and bias (C_out,) with the BatchNorm
         (running statistics) folded in."""

@@ -92,3 +92,23 @@ def test_not_a_file_and_garbage(tmp_path):
     g.write_bytes(b"\x00" * 3)
     with pytest.raises(ModelFileError):
         load_model(g)
+
+
+def test_format_version_is_the_oldest_that_describes_the_file(tmp_path):
+    """A model that uses the lifter is written as format 2, so a version-1 reader (which would
+    ignore the unknown field and compute something else) refuses it; others stay format 1."""
+    from dataclasses import replace
+
+    from audioclf.checkpoint import _read_header
+
+    for mc, version in ((MC, "1"), (replace(MC, lifter=8), "2")):
+        b = ModelBundle(build_model(FC, mc, LABELS), FC, mc, LABELS)
+        p = tmp_path / f"m{version}.safetensors"
+        save_model(p, b)
+        assert _read_header(p, p.read_bytes())["format_version"] == version
+        c = load_model(p)
+        assert c.model_config == mc
+        x = torch.randn(2, 1, 32, 30)
+        b.model.eval()
+        with torch.no_grad():
+            assert torch.equal(b.model.clip_logits(x), c.model.clip_logits(x))

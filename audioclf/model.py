@@ -112,6 +112,8 @@ class ConvLSTM(nn.Module):
         self.cfg = cfg
         self.n_mels = n_mels
         self.n_classes = n_classes
+        if cfg.kernel_size < 1 or cfg.kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd ('same' padding), not {cfg.kernel_size}")
         blocks, c_in, f = [], 1, n_mels
         for i, c_out in enumerate(cfg.conv_channels):
             blocks.append(ConvBlock(c_in, c_out, cfg.kernel_size, cfg.freq_pool,

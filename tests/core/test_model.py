@@ -97,3 +97,11 @@ def test_lifter_keeps_the_envelope_and_drops_fine_structure():
         assert (m.clip_logits(x + 3 * envelope) - base).abs().max() > 1e-3
     with pytest.raises(ValueError, match="lifter"):
         ConvLSTM(ModelConfig(lifter=33), n_mels=32, n_classes=4)
+
+
+@pytest.mark.parametrize("k", [0, 2, 4])
+def test_even_kernel_is_a_clear_error(k):
+    """'same' padding needs an odd kernel; an even one would shift the frames and break the
+    LSTM's input size, so it is refused up front."""
+    with pytest.raises(ValueError, match="kernel_size must be odd"):
+        ConvLSTM(ModelConfig(kernel_size=k), n_mels=32, n_classes=4)

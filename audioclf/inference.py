@@ -115,7 +115,7 @@ class Classifier:
         # Mixed precision for the model (never the front end). None: on for CUDA only (bf16
         # where supported, else fp16); the CPU and MPS stay float32 by default, so results
         # are reproducible to 1e-5. True on a CPU: bfloat16, about 1.8x faster on CPUs with
-        # AMX/AVX512-BF16 (probabilities differ by ~1e-2); False: float32 everywhere.
+        # AMX/AVX512-BF16 (probabilities move by up to a few 1e-2); False: float32 everywhere.
         kind = self.device.type
         self.amp = (kind == "cuda") if amp is None else bool(amp) and kind in ("cuda", "cpu")
         self.amp_dtype = (torch.bfloat16 if kind == "cpu" or (

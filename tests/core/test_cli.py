@@ -123,4 +123,4 @@ def test_predict_mixed_precision_on_cpu(capsys, tiny_model, tmp_path):
         res[prec] = json.loads(out)[0]
     tl = {k: np.array(list(v["timeline"].values())) for k, v in res.items()}
     diff = np.abs(tl["full"] - tl["mixed"]).max()
-    assert 0 < diff < 0.05
+    assert 0 < diff < 0.1

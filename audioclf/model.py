@@ -78,6 +78,14 @@ def _channels_last(x: torch.Tensor) -> torch.Tensor:
     return x.contiguous(memory_format=torch.channels_last) if x.shape[1] > 1 else x
 
 
+def _lstm_input(x: torch.Tensor) -> torch.Tensor:
+    """(B, C, F', T') -> (B, T', C*F'), laid out time-major in memory (a transposed view of a
+    contiguous (T', B, C*F')): the LSTM works time-major, and given this layout it skips its
+    own transposing copy (measured ~5% of the LSTM call on CPU). Same values."""
+    t = x.shape[3]
+    return x.permute(3, 0, 1, 2).reshape(t, x.shape[0], -1).transpose(0, 1)
+
+
 def _max_pool_nonneg(y: torch.Tensor, factors: tuple[int, int]) -> torch.Tensor:
     """MaxPool2d(kernel = stride = ``factors``, ceil_mode=True) of a tensor >= 0 (after ReLU),
     as element-wise maxima of strided views: the same values, several times faster on CPU
@@ -165,7 +173,7 @@ class ConvLSTM(nn.Module):
                     mask = time_mask(lengths, t)[:, None, None, :].to(x.dtype)
             if mask is not None:
                 x = x * mask
-        seq = x.permute(0, 3, 1, 2).flatten(2)  # (B, C, F', T') -> (B, T', C*F')
+        seq = _lstm_input(x)  # (B, C, F', T') -> (B, T', C*F')
         if full:  # same result as packing equal lengths, without its per-step overhead
             out, (h_n, _) = self.lstm(seq)
         else:
@@ -218,5 +226,5 @@ class ConvLSTM(nn.Module):
             return self.clip_logits(wins[:, None])
         for block in self.blocks[1:]:
             x = block(_channels_last(x), None)
-        _, (h_n, _) = self.lstm(x.permute(0, 3, 1, 2).flatten(2))
+        _, (h_n, _) = self.lstm(_lstm_input(x))
         return self.head(self.dropout(self._final(h_n, x.shape[0])))

@@ -187,8 +187,7 @@ class Classifier:
                 or any(w.shape[1] != self.window for _, w in items)
                 or any(b - a != self.hop for a, b in itertools.pairwise(starts))):
             return self.probs_of([w for _, w in items])
-        run = torch.cat([items[0][1]] + [w[:, -self.hop:] for _, w in items[1:]], 1)
-        run = run.to(self.device, non_blocking=True)
+        run = _run_of(items, self.hop).to(self.device, non_blocking=True)
         out = []
         with torch.inference_mode(), torch.autocast(self.device.type, dtype=self.amp_dtype,
                                                     enabled=self.amp):
@@ -333,6 +332,19 @@ class Classifier:
     # ------------------------------------------------------------------ live
     def stream(self) -> StreamingClassifier:
         return StreamingClassifier(self)
+
+
+def _run_of(items: Sequence[tuple[int, torch.Tensor]], hop: int) -> torch.Tensor:
+    """The frames (F, L) that consecutive windows (``hop`` frames apart) cover: a view of
+    their buffer when they all lie in one (the usual case within a chunk), else a copy."""
+    first, last = items[0][1], items[-1][1]
+    length = (len(items) - 1) * hop + first.shape[1]
+    span = (len(items) - 1) * hop * first.stride(1)
+    if (first.untyped_storage().data_ptr() == last.untyped_storage().data_ptr()
+            and last.storage_offset() - first.storage_offset() == span
+            and first.stride(1) == 1):
+        return first.as_strided((first.shape[0], length), first.stride(), first.storage_offset())
+    return torch.cat([first] + [w[:, -hop:] for _, w in items[1:]], 1)
 
 
 @dataclass

@@ -90,3 +90,22 @@ def test_chunked_file_equals_array_and_many_files_batch(clf, tmp_path):
         assert np.abs(s1.probs - b1.probs).max() < 1e-5
     correct = [o.label == o.path.split("/")[-2] for o in batched[:-1]]
     assert np.mean(correct) > 0.9
+
+
+def test_run_of_windows_within_and_across_buffers():
+    """Consecutive windows give back the frames they cover, whether they are views of one
+    buffer (a view is returned) or come from several pushes (a copy)."""
+    import torch
+
+    from audioclf.inference import Windower, _run_of
+
+    frames = torch.arange(3 * 400, dtype=torch.float32).reshape(3, 400)
+    win = Windower(50, 10)
+    one = win.push(frames[:, :200])  # one buffer
+    run = _run_of(one, 10)
+    assert run.untyped_storage().data_ptr() == one[0][1].untyped_storage().data_ptr()
+    assert torch.equal(run, frames[:, : (len(one) - 1) * 10 + 50])
+    later = win.push(frames[:, 200:260]) + win.push(frames[:, 260:400])  # two buffers
+    both = one[-2:] + later
+    start = both[0][0]
+    assert torch.equal(_run_of(both, 10), frames[:, start:start + (len(both) - 1) * 10 + 50])

@@ -47,10 +47,10 @@ def _expand(inputs: Sequence[str], errors: list[str] | None = None) -> list[str]
 
 
 def _classifier(args: argparse.Namespace) -> Any:
-    from audioclf.inference import Classifier
+    from audioclf.inference import PRECISIONS, Classifier
 
-    amp = {"auto": None, "full": False, "mixed": True}[args.precision]
-    return Classifier.from_file(args.model, args.device, batch_size=args.batch_size, amp=amp)
+    return Classifier.from_file(args.model, args.device, batch_size=args.batch_size,
+                                amp=PRECISIONS[args.precision])
 
 
 # ---------------------------------------------------------------------------- evaluate

@@ -35,6 +35,9 @@ from audioclf.errors import AudioclfError
 from audioclf.features import LogMel, StreamingLogMel
 
 TIMELINE_HOP_S = 0.1  # seconds between timeline points (the live hop)
+#: ``--precision`` names -> the Classifier's ``amp``: auto = mixed on CUDA only, full =
+#: float32 everywhere, mixed = bf16/fp16 on CUDA, bfloat16 on a CPU
+PRECISIONS: dict[str, bool | None] = {"auto": None, "full": False, "mixed": True}
 
 
 @dataclass
@@ -166,16 +169,8 @@ class Classifier:
 
     def probs_of(self, windows: Sequence[torch.Tensor]) -> np.ndarray:
         """Windows [(F, T_i)] -> softmax clip probabilities (N, K), batched and packed."""
-        out = []
-        with torch.inference_mode(), torch.autocast(self.device.type, dtype=self.amp_dtype,
-                                                    enabled=self.amp):
-            for i in range(0, len(windows), self.batch_size):
-                batch, lengths = self._batch(windows[i:i + self.batch_size])
-                logits = self.model.clip_logits(batch, lengths)
-                out.append(torch.softmax(logits.float(), -1))
-        if not out:
-            return np.zeros((0, len(self.labels)), np.float32)
-        return torch.cat(out).cpu().numpy()  # one device->host copy per call
+        return self._softmax_batches(
+            len(windows), lambda i, n: self.model.clip_logits(*self._batch(windows[i:i + n])))
 
     def probs_of_run(self, items: Sequence[tuple[int, torch.Tensor]]) -> np.ndarray:
         """Timeline windows [(start frame, (F, T_i))] -> probabilities (N, K), as
@@ -188,15 +183,23 @@ class Classifier:
                 or any(b - a != self.hop for a, b in itertools.pairwise(starts))):
             return self.probs_of([w for _, w in items])
         run = _run_of(items, self.hop).to(self.device, non_blocking=True)
+        h, w = self.hop, self.window
+        return self._softmax_batches(len(items), lambda i, n: self.model.clip_logits_of_windows(
+            run[:, i * h:(i + n - 1) * h + w], n, h, w))
+
+    def _softmax_batches(self, count: int,
+                         logits_of: Callable[[int, int], torch.Tensor]) -> np.ndarray:
+        """Softmax probabilities (count, K) from ``logits_of(first, n)`` called on batches of
+        at most ``batch_size`` items, in inference mode at the chosen precision."""
         out = []
         with torch.inference_mode(), torch.autocast(self.device.type, dtype=self.amp_dtype,
                                                     enabled=self.amp):
-            for i in range(0, len(items), self.batch_size):
-                n = min(self.batch_size, len(items) - i)
-                span = run[:, i * self.hop:(i + n - 1) * self.hop + self.window]
-                logits = self.model.clip_logits_of_windows(span, n, self.hop, self.window)
+            for i in range(0, count, self.batch_size):
+                logits = logits_of(i, min(self.batch_size, count - i))
                 out.append(torch.softmax(logits.float(), -1))
-        return torch.cat(out).cpu().numpy()
+        if not out:
+            return np.zeros((0, len(self.labels)), np.float32)
+        return torch.cat(out).cpu().numpy()  # one device->host copy per call
 
     def _features_batch(self, clips: Sequence[np.ndarray]) -> list[torch.Tensor]:
         """Mono clips [(N_i,)] -> features [(F, T_i)] on the device, in one front-end call.

@@ -77,10 +77,10 @@ def main() -> None:
 
     if a.threads:
         torch.set_num_threads(a.threads)
-    from audioclf.inference import Classifier
+    from audioclf.inference import PRECISIONS, Classifier
 
-    amp = {"auto": None, "full": False, "mixed": True}[a.precision]
-    clf = Classifier.from_file(a.model, a.device, batch_size=a.batch_size, amp=amp)
+    clf = Classifier.from_file(a.model, a.device, batch_size=a.batch_size,
+                               amp=PRECISIONS[a.precision])
     clf.classify_array(np.zeros(clf.fcfg.sample_rate * 3, np.float32))  # warm-up
     before = rss_mb()
     t0 = time.perf_counter()

@@ -194,10 +194,18 @@ class ConvLSTM(nn.Module):
         if self.cfg.input_norm == "none":
             return x
         n = lengths.to(x.dtype)[:, None, None, None]  # (B, 1, 1, 1)
-        band = x.sum(dim=3, keepdim=True) / n  # (B, 1, F, 1)
-        if self.cfg.input_norm == "mean":
-            band = band.mean(dim=2, keepdim=True)
+        band = self.input_offsets(x.sum(dim=3, keepdim=True) / n)  # (B, 1, F, 1)
         return x - band if mask is None else (x - band) * mask
+
+    def input_offsets(self, band_means: torch.Tensor) -> torch.Tensor:
+        """Each mel band's mean over a window, (..., F, 1) -> what ``normalise`` subtracts
+        from that band (same shape), per ``cfg.input_norm``. The shared-window path
+        (:mod:`audioclf.overlap`) uses it too, so both subtract the same thing."""
+        if self.cfg.input_norm == "none":
+            return torch.zeros_like(band_means)
+        if self.cfg.input_norm == "mean":
+            return band_means.mean(dim=-2, keepdim=True).expand_as(band_means)
+        return band_means
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -71,11 +71,8 @@ def first_block_of_windows(model: ConvLSTM, frames: torch.Tensor, n: int, hop: i
         return None
     weight, shift = block.folded()  # (C, 1, k, k), (C,)
     c, f = weight.shape[0], frames.shape[0]
-    m = window_means(frames, n, hop, window)  # (n, F): what the model's normalise subtracts
-    if model.cfg.input_norm == "mean":
-        m = m.mean(1, keepdim=True).expand(-1, f)
-    elif model.cfg.input_norm == "none":
-        m = torch.zeros_like(m)
+    # (n, F): what the model's normalise subtracts from each window
+    m = model.input_offsets(window_means(frames, n, hop, window)[..., None])[..., 0]
     x = frames
     if model.cfg.lifter:
         smooth = model.smooth

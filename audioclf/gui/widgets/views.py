@@ -103,20 +103,19 @@ class FileViews(QWidget):
 
     def clear(self) -> None:
         """No file shown (the results were cleared): empty plots and the drop hint."""
-        self.path, self.duration_s = None, 0.0
+        self._show_empty(None, "—", "Drop audio files here")
+
+    def show_failure(self, path: str, error: str) -> None:
+        self._show_empty(path, "error", error)
+
+    def _show_empty(self, path: str | None, title: str, text: str) -> None:
+        """Empty plots, a message where the bars go, no cursor."""
+        self.path, self.duration_s = path, 0.0
         self._bars_due = None
         self._bars_timer.stop()
         self.spec.clear_data()
         self.probs.clear_curves()
-        self.bars.set_message("—", "Drop audio files here")
-        self.set_cursor(None)
-
-    def show_failure(self, path: str, error: str) -> None:
-        self.path, self.duration_s = path, 0.0
-        self._bars_due = None
-        self.spec.clear_data()
-        self.probs.clear_curves()
-        self.bars.set_message("error", error)
+        self.bars.set_message(title, text)
         self.set_cursor(None)
 
     def set_saliency(self, sal: np.ndarray | None) -> None:

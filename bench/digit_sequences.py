@@ -16,8 +16,7 @@ import difflib
 import numpy as np
 
 from bench.common import need_fsdd
-
-SPEAKERS = ["george", "jackson", "lucas", "nicolas", "yweweler"]
+from bench.loso import SPEAKERS
 
 
 def main() -> None:

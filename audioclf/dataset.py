@@ -175,18 +175,28 @@ class Augment:
                        freq_mask=self.freq_mask * k)
 
 
-def _resize(x: torch.Tensor, size: int) -> torch.Tensor:
-    """Linear resampling of (F, T) along time to ``size`` frames."""
-    if x.shape[1] == size:
+def _resize(x: np.ndarray, size: int) -> np.ndarray:
+    """Linear resampling of (F, T) along time to ``size`` frames (end frames kept)."""
+    t = x.shape[1]
+    if t == size:
         return x
-    return torch.nn.functional.interpolate(x[None], size=size, mode="linear",
-                                           align_corners=True)[0]
+    return _lerp(x, np.linspace(0.0, t - 1, size), axis=1)
 
 
-def _db_mix(a: torch.Tensor, b: torch.Tensor, cfg: FeatureConfig) -> torch.Tensor:
-    """Power-domain sum of two normalised log-mel tensors."""
-    k = cfg.norm_std_db / 10.0 * float(np.log(10.0))  # normalised units -> ln(power)
-    return torch.logaddexp(a * k, b * k) / k  # the dB offset (norm_mean_db) cancels out
+def _lerp(x: np.ndarray, pos: np.ndarray, axis: int) -> np.ndarray:
+    """``x`` read at fractional positions ``pos`` along ``axis`` (0 or 1), linearly."""
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, x.shape[axis] - 1)
+    w = (pos - lo).astype(np.float32)
+    if axis == 0:
+        return x[lo] * (1 - w[:, None]) + x[hi] * w[:, None]
+    return x[:, lo] * (1 - w) + x[:, hi] * w
+
+
+def _db_mix(a: np.ndarray, b: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
+    """Power-domain sum of two normalised log-mel arrays."""
+    k = np.float32(cfg.norm_std_db / 10.0 * np.log(10.0))  # normalised units -> ln(power)
+    return np.logaddexp(a * k, b * k) / k  # the dB offset (norm_mean_db) cancels out
 
 
 def floor_value(cfg: FeatureConfig) -> float:
@@ -195,40 +205,42 @@ def floor_value(cfg: FeatureConfig) -> float:
 
 
 def augment_example(
-    f: torch.Tensor, window: int, aug: Augment, cfg: FeatureConfig, bank: torch.Tensor,
+    feat: torch.Tensor, window: int, aug: Augment, cfg: FeatureConfig, bank: torch.Tensor,
     rng: np.random.Generator,
 ) -> torch.Tensor:
-    """One cached example (F, T) -> augmented (F, T') with T' <= ``window``."""
+    """One cached example (F, T) -> augmented (F, T') with T' <= ``window``.
+
+    Works in NumPy on the CPU: an example is a few thousand values, where each torch call's
+    fixed overhead would cost more than the arithmetic (this runs once per example per epoch).
+    """
+    f = feat.detach().cpu().numpy()
     n_mels, t = f.shape
     f = _resize(f, max(1, round(t * rng.uniform(1 - aug.stretch, 1 + aug.stretch))))
     if aug.warp > 0:
         a = rng.uniform(1 - aug.warp, 1 + aug.warp)
-        pos = torch.clamp(torch.arange(n_mels, dtype=torch.float32) * a, 0, n_mels - 1)
-        lo = pos.floor().long()
-        hi = torch.clamp(lo + 1, max=n_mels - 1)
-        w = (pos - lo.float())[:, None]
-        f = f[lo] * (1 - w) + f[hi] * w
-    f = f + rng.uniform(-aug.gain_db, aug.gain_db) / cfg.norm_std_db
+        f = _lerp(f, np.clip(np.arange(n_mels) * a, 0, n_mels - 1), axis=0)
+    f = f + np.float32(rng.uniform(-aug.gain_db, aug.gain_db) / cfg.norm_std_db)
     if aug.eq_db > 0:  # another microphone or room: a spectral tilt plus one broad bump
-        u = torch.linspace(-1.0, 1.0, n_mels)[:, None]
+        u = np.linspace(-1.0, 1.0, n_mels)[:, None]
         tilt = rng.uniform(-1, 1) * u
-        bump = rng.uniform(-1, 1) * torch.cos(np.pi * (u - rng.uniform(-1, 1)))
-        f = f + (aug.eq_db / cfg.norm_std_db) * (tilt + bump) / 2
+        bump = rng.uniform(-1, 1) * np.cos(np.pi * (u - rng.uniform(-1, 1)))
+        f = f + ((aug.eq_db / cfg.norm_std_db) * (tilt + bump) / 2).astype(np.float32)
     if f.shape[1] > window:
         s = int(rng.integers(0, f.shape[1] - window + 1))
         f = f[:, s:s + window]
     if f.shape[1] < window and rng.random() < aug.embed_prob:
         length = int(rng.integers(f.shape[1], window + 1))
         off = int(rng.integers(0, length - f.shape[1] + 1))
-        canvas = torch.full((n_mels, length), floor_value(cfg), dtype=f.dtype)
+        canvas = np.full((n_mels, length), floor_value(cfg), dtype=np.float32)
         canvas[:, off:off + f.shape[1]] = f
         f = canvas
     if rng.random() < aug.noise_prob:
-        s = int(rng.integers(0, bank.shape[1] - f.shape[1]))
-        noise = bank[:, s:s + f.shape[1]]
+        noise = bank.detach().cpu().numpy()
+        s = int(rng.integers(0, noise.shape[1] - f.shape[1]))
+        noise = noise[:, s:s + f.shape[1]]
         level = float(f.max()) - rng.uniform(*aug.snr_db) / cfg.norm_std_db
-        f = _db_mix(f, noise - float(noise.max()) + level, cfg)
-    f = f.clone()
+        f = _db_mix(f, noise - np.float32(noise.max() - level), cfg)
+    f = np.array(f, dtype=np.float32)  # a fresh copy: the masks below write into it
     fill = float(f.mean())
     tw = int(rng.integers(0, int(aug.time_mask * f.shape[1]) + 1))
     ts = int(rng.integers(0, f.shape[1] - tw + 1))
@@ -236,7 +248,7 @@ def augment_example(
     fw = int(rng.integers(0, int(aug.freq_mask * n_mels) + 1))
     fs = int(rng.integers(0, n_mels - fw + 1))
     f[fs:fs + fw, :] = fill
-    return f
+    return torch.from_numpy(f)
 
 
 def collate(feats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -45,3 +45,16 @@ def test_clips_longer_than_the_window_are_cropped():
     out = augment_example(_example(250), 100, Augment(eq_db=8), CFG, BANK,
                           np.random.default_rng(1))
     assert out.shape[0] == 40 and out.shape[1] <= 100
+
+
+def test_full_recipe_leaves_the_cached_example_alone_and_stays_float32():
+    bank = torch.randn(40, 400, generator=torch.Generator().manual_seed(1))
+    for t in (3, 60, 100, 250):
+        f = _example(t)
+        before = f.clone()
+        for seed in range(30):
+            out = augment_example(f, 100, Augment(), CFG, bank, np.random.default_rng(seed))
+            assert out.dtype == torch.float32 and out.shape[0] == 40
+            assert 1 <= out.shape[1] <= 100 and torch.isfinite(out).all()
+            out += 1.0  # the caller may write into what it got...
+        assert torch.equal(f, before)  # ...and the cache keeps the original

@@ -10,6 +10,7 @@ classify every clip of the held-out speaker. Prints accuracy per speaker, mean a
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import tempfile
@@ -63,9 +64,13 @@ def main() -> None:
             idx = np.array([clf.labels.index(n) for n in names])
             pred = clf.probs_of_clips(feats).argmax(1)
             acc = float((pred == idx[y]).mean())
-            results[spk] = {"accuracy": acc, "n": len(y), "train_s": round(t.s, 1)}
-            print(f"{spk:10s} accuracy {acc * 100:6.2f}%  ({len(y)} clips, trained {t.s:.0f}s)",
-                  flush=True)
+            wrong = collections.Counter((names[yt], clf.labels[yp])
+                                        for yt, yp in zip(y, pred) if clf.labels[yp] != names[yt])
+            top = [f"{said}->{heard} x{n}" for (said, heard), n in wrong.most_common(5)]
+            results[spk] = {"accuracy": acc, "n": len(y), "train_s": round(t.s, 1),
+                            "top_confusions": top}
+            print(f"{spk:10s} accuracy {acc * 100:6.2f}%  ({len(y)} clips, trained {t.s:.0f}s)"
+                  f"  most confused: {', '.join(top)}", flush=True)
     accs = [r["accuracy"] for r in results.values()]
     summary = {"machine": machine(), "per_speaker": results, "mean": float(np.mean(accs)),
                "worst": float(np.min(accs)), "args": a.extra}

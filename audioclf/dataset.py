@@ -31,6 +31,9 @@ class LabelledFolder:
     labels: list[str]
     items: list[tuple[str, int]]
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # seconds of audio per item path, from the header read by the scan (empty when the scan
+    # did not open the files), so later steps need not open every file once more to size it
+    durations: dict[str, float] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         c = dict.fromkeys(self.labels, 0)
@@ -66,6 +69,7 @@ def scan_folder(
             "(one subfolder per class, audio files inside)")
     items: list[tuple[str, int]] = []
     skipped: list[tuple[str, str]] = []
+    durations: dict[str, float] = {}
     seen = 0
     for y, label in enumerate(labels):
         for path in by_class[label]:
@@ -74,12 +78,12 @@ def scan_folder(
                 progress(seen, str(path))
             if check_files:
                 try:
-                    audio.probe(path)
+                    durations[str(path)] = audio.probe(path).duration_s
                 except AudioclfError as exc:
                     skipped.append((str(path), getattr(exc, "cause", str(exc))))
                     continue
             items.append((str(path), y))
-    folder = LabelledFolder([str(r) for r in root_list], labels, items, skipped)
+    folder = LabelledFolder([str(r) for r in root_list], labels, items, skipped, durations)
     empty = [k for k, n in folder.counts().items() if n == 0]
     if empty:
         raise DatasetError(f"{where}: class folder(s) with no readable audio: {', '.join(empty)}")

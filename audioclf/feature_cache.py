@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -36,15 +36,19 @@ def default_cache_dir() -> Path:
     return user_cache_dir() / "features"
 
 
-def estimate_bytes(paths: Sequence[str], cfg: FeatureConfig, max_frames: int | None) -> int:
-    """Bytes the features of ``paths`` take in RAM (from the headers; unreadable files: 0)."""
+def estimate_bytes(paths: Sequence[str], cfg: FeatureConfig, max_frames: int | None,
+                   durations: Mapping[str, float] | None = None) -> int:
+    """Bytes the features of ``paths`` take in RAM, from ``durations`` (seconds per path, as a
+    folder scan found them) or else from the headers; unreadable files count 0."""
     total = 0
     for p in paths:
-        try:
-            info = audio.probe(p)
-        except AudioclfError:
-            continue
-        n = cfg.num_frames(int(info.duration_s * cfg.sample_rate))
+        seconds = durations.get(p) if durations is not None else None
+        if seconds is None:
+            try:
+                seconds = audio.probe(p).duration_s
+            except AudioclfError:
+                continue
+        n = cfg.num_frames(int(seconds * cfg.sample_rate))
         n = max(1, n if max_frames is None else min(n, max_frames))
         total += n * cfg.n_mels * BYTES_PER_VALUE
     return total
@@ -83,9 +87,10 @@ class FeatureCache:
     """Features of ``paths`` for training; :meth:`build` fills it, :meth:`select` reads it."""
 
     def __init__(self, paths: Sequence[str], cfg: FeatureConfig, *, max_frames: int | None,
-                 ram_mb: float, cache_dir: str | os.PathLike[str] | None = None) -> None:
+                 ram_mb: float, cache_dir: str | os.PathLike[str] | None = None,
+                 durations: Mapping[str, float] | None = None) -> None:
         self.paths, self.cfg, self.max_frames = list(paths), cfg, max_frames
-        self.estimate_bytes = estimate_bytes(self.paths, cfg, max_frames)
+        self.estimate_bytes = estimate_bytes(self.paths, cfg, max_frames, durations)
         self.on_disk = self.estimate_bytes > ram_mb * 2**20
         root = Path(cache_dir) if cache_dir else default_cache_dir()
         self.folder = root / config_key(cfg, max_frames)

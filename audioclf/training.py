@@ -139,7 +139,8 @@ class Trainer:
         paths = [p for p, _ in folder.items]
         window = round(self.mcfg.window_s * self.fcfg.frame_rate)
         cache = FeatureCache(paths, self.fcfg, max_frames=4 * window,
-                             ram_mb=self.tcfg.feature_ram_mb, cache_dir=self.tcfg.cache_dir)
+                             ram_mb=self.tcfg.feature_ram_mb, cache_dir=self.tcfg.cache_dir,
+                             durations=folder.durations)
         self.feature_cache = cache
         failed: set[int] = set()
         every = max(1, len(paths) // 100)

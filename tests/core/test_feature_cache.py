@@ -54,3 +54,22 @@ def test_training_from_disk_cache_equals_training_in_ram(synth_data: Path, tmp_p
     sa, sb = ram.bundle.model.state_dict(), disk.bundle.model.state_dict()
     for k in sa:
         assert torch.allclose(sa[k], sb[k], atol=1e-6), k
+
+
+def test_sizing_reuses_the_durations_of_the_folder_scan(synth_data, monkeypatch):
+    from audioclf import audio
+    from audioclf.feature_cache import estimate_bytes
+
+    folder = scan_folder(synth_data)
+    paths = [p for p, _ in folder.items]
+    assert sorted(folder.durations) == sorted(paths)
+    assert all(d > 0 for d in folder.durations.values())
+    probed = estimate_bytes(paths, FCFG, 400)
+
+    def no_probe(path):
+        raise AssertionError(f"{path} opened again")
+
+    monkeypatch.setattr(audio, "probe", no_probe)
+    assert estimate_bytes(paths, FCFG, 400, folder.durations) == probed > 0
+    cache = FeatureCache(paths, FCFG, max_frames=400, ram_mb=1024, durations=folder.durations)
+    assert cache.estimate_bytes == probed

@@ -1,6 +1,7 @@
 """Generalisation to voices never heard: leave-one-speaker-out on FSDD's five speakers.
 
-    python -m bench.loso [--epochs N] [--json OUT]
+    python -m bench.loso [--speakers S ...] [--augment FIELD=VALUE ...] [--json OUT]
+                         [-- extra `audioclf train` flags]
 
 For each speaker: train the default model's recipe (bench/common.py) on the other four
 speakers' clips (train and test splits together) plus the generated background class, then
@@ -39,13 +40,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", help="also write the result here")
     ap.add_argument("--speakers", nargs="*", default=SPEAKERS)
+    ap.add_argument("--augment", nargs="*", default=[], metavar="FIELD=VALUE",
+                    help="override fields of the training augmentation (audioclf.dataset."
+                         "Augment), e.g. --augment stretch=0.25 warp=0.15")
     ap.add_argument("extra", nargs="*", help="extra `audioclf train` flags")
     a = ap.parse_args()
     from audioclf.cli import build_parser, train_configs
+    from audioclf.dataset import Augment
     from audioclf.inference import Classifier
     from audioclf.training import Trainer
     from bench.common import test_set
 
+    if any("=" not in f for f in a.augment):
+        ap.error("--augment takes FIELD=VALUE pairs, e.g. stretch=0.25")
+    try:
+        aug = Augment(**{k: float(v) for k, v in (f.split("=", 1) for f in a.augment)})
+    except (TypeError, ValueError) as exc:
+        ap.error(f"--augment: {exc}")
     fsdd, bg = need_fsdd(), ensure_background()
     results = {}
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -56,7 +67,7 @@ def main() -> None:
                 train_args([str(train), str(bg)], str(tmp / f"{spk}.safetensors"), a.extra))
             tcfg, fcfg, mcfg = train_configs(args)
             with Timer() as t:
-                tr = Trainer(args.data_dirs, args.out, tcfg, fcfg, mcfg)
+                tr = Trainer(args.data_dirs, args.out, tcfg, fcfg, mcfg, augment=aug)
                 for _ in tr.run():
                     pass
             feats, y, names = test_set(fcfg, test)
@@ -73,7 +84,7 @@ def main() -> None:
                   f"  most confused: {', '.join(top)}", flush=True)
     accs = [r["accuracy"] for r in results.values()]
     summary = {"machine": machine(), "per_speaker": results, "mean": float(np.mean(accs)),
-               "worst": float(np.min(accs)), "args": a.extra}
+               "worst": float(np.min(accs)), "args": a.extra, "augment": a.augment}
     print(f"leave-one-speaker-out: mean {summary['mean'] * 100:.2f}%, worst "
           f"{summary['worst'] * 100:.2f}%")
     if a.json:

@@ -113,6 +113,16 @@ def stratified_split(
     return sorted(train), sorted(val)
 
 
+def file_features(path: str | os.PathLike[str], cfg: FeatureConfig, front: LogMel,
+                  max_frames: int | None = None) -> torch.Tensor:
+    """Decode one file and return its log-mel features (F, T), at most ``max_frames`` of
+    them (the first). Raises AudioclfError for a file that cannot be used."""
+    x = audio.load(path, cfg.sample_rate)
+    if max_frames is not None:
+        x = x[: (max_frames - 1) * cfg.hop_length + cfg.n_fft]
+    return logmel_array(x, cfg, front).clone()
+
+
 def extract_features(
     paths: Sequence[str], cfg: FeatureConfig, *, workers: int = 2, max_frames: int | None = None,
 ) -> Iterator[tuple[int, torch.Tensor | None, str | None]]:
@@ -124,10 +134,7 @@ def extract_features(
 
     def one(i: int) -> tuple[int, torch.Tensor | None, str | None]:
         try:
-            x = audio.load(paths[i], cfg.sample_rate)
-            if max_frames is not None:
-                x = x[: (max_frames - 1) * cfg.hop_length + cfg.n_fft]
-            return i, logmel_array(x, cfg, front).clone(), None
+            return i, file_features(paths[i], cfg, front, max_frames), None
         except AudioclfError as exc:
             return i, None, getattr(exc, "cause", str(exc))
 

@@ -22,9 +22,9 @@ import torch
 
 from audioclf import audio
 from audioclf.config import FeatureConfig, to_json
-from audioclf.dataset import extract_features
+from audioclf.dataset import extract_features, file_features
 from audioclf.errors import AudioclfError
-from audioclf.features import LogMel, logmel_array
+from audioclf.features import LogMel
 from audioclf.fsutil import atomic_write_with
 
 BYTES_PER_VALUE = 4  # float32
@@ -130,12 +130,9 @@ class FeatureCache:
             except (OSError, ValueError, IndexError):
                 pass  # a damaged entry: compute it again
         try:
-            x = audio.load(path, self.cfg.sample_rate)
+            feat = file_features(path, self.cfg, front, self.max_frames).numpy()
         except AudioclfError as exc:
             return i, None, 0, getattr(exc, "cause", str(exc))
-        if self.max_frames is not None:
-            x = x[: (self.max_frames - 1) * self.cfg.hop_length + self.cfg.n_fft]
-        feat = logmel_array(x, self.cfg, front).numpy()
         atomic_write_with(target, lambda tmp: np.save(tmp, feat, allow_pickle=False))
         self.decoded += 1
         return i, target, int(feat.shape[1]), None

@@ -29,17 +29,16 @@ class _Chunks:
         return (len(self.paths) + self.per_chunk - 1) // self.per_chunk
 
     def __getitem__(self, c: int) -> list:
-        from audioclf import audio
+        from audioclf.dataset import file_features
         from audioclf.errors import AudioclfError
-        from audioclf.features import LogMel, logmel_array
+        from audioclf.features import LogMel
 
         if self.front is None:
             self.front = LogMel(self.cfg)
         out = []
         for i in range(c * self.per_chunk, min(len(self.paths), (c + 1) * self.per_chunk)):
             try:
-                x = audio.load(self.paths[i], self.cfg.sample_rate)
-                out.append((i, logmel_array(x, self.cfg, self.front).clone(), None))
+                out.append((i, file_features(self.paths[i], self.cfg, self.front), None))
             except AudioclfError as exc:
                 out.append((i, None, str(exc)))
         return out

@@ -16,6 +16,7 @@ from typing import Any
 
 from audioclf import __version__, cli_train
 from audioclf.cli_train import train_configs  # noqa: F401  (re-exported for bench/)
+from audioclf.config import PRECISIONS
 from audioclf.errors import AudioclfError
 
 EXIT_ERROR = 1  # a user error (bad file, bad folder, bad option) or some files failed
@@ -47,7 +48,7 @@ def _expand(inputs: Sequence[str], errors: list[str] | None = None) -> list[str]
 
 
 def _classifier(args: argparse.Namespace) -> Any:
-    from audioclf.inference import PRECISIONS, Classifier
+    from audioclf.inference import Classifier
 
     return Classifier.from_file(args.model, args.device, batch_size=args.batch_size,
                                 amp=PRECISIONS[args.precision])
@@ -204,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", "-m", help="model file (default: the shipped default model)")
         p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps")
         p.add_argument("--batch-size", type=int, default=64, help="windows per model call")
-        p.add_argument("--precision", choices=["auto", "full", "mixed"], default="auto",
+        p.add_argument("--precision", choices=list(PRECISIONS), default="auto",
                        help="model arithmetic: auto = mixed on CUDA, float32 elsewhere; mixed "
                        "on a CPU = bfloat16, faster on CPUs with AMX/AVX512-BF16, probabilities "
                        "close to float32 (default model: mean change 0.0003, largest 0.06)")

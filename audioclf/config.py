@@ -96,6 +96,11 @@ class ModelConfig:
         object.__setattr__(self, "conv_channels", tuple(int(c) for c in self.conv_channels))
 
 
+#: ``--precision`` names -> ``Classifier(amp=...)``: auto = mixed on CUDA only, full =
+#: float32 everywhere, mixed = bf16/fp16 on CUDA, bfloat16 on a CPU
+PRECISIONS: dict[str, bool | None] = {"auto": None, "full": False, "mixed": True}
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Training run settings; every field has a CLI flag of the same name."""
@@ -134,4 +139,4 @@ def to_json(cfg: Any) -> str:
     return json.dumps(to_dict(cfg), sort_keys=True)
 
 
-__all__ = ["FeatureConfig", "ModelConfig", "TrainConfig", "field", "from_dict", "to_dict", "to_json"]
+__all__ = ["PRECISIONS", "FeatureConfig", "ModelConfig", "TrainConfig", "field", "from_dict", "to_dict", "to_json"]

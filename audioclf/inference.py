@@ -35,9 +35,6 @@ from audioclf.errors import AudioclfError
 from audioclf.features import LogMel, StreamingLogMel
 
 TIMELINE_HOP_S = 0.1  # seconds between timeline points (the live hop)
-#: ``--precision`` names -> the Classifier's ``amp``: auto = mixed on CUDA only, full =
-#: float32 everywhere, mixed = bf16/fp16 on CUDA, bfloat16 on a CPU
-PRECISIONS: dict[str, bool | None] = {"auto": None, "full": False, "mixed": True}
 
 
 @dataclass

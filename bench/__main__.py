@@ -35,6 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from audioclf.config import PRECISIONS
 from bench.common import DEFAULT_MODEL, REPO, machine, need_fsdd
 
 GOALS = {"features_x_librosa": 5.0, "train_x_baseline": 5.0, "train_to_98_s": 60.0,
@@ -237,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", help="model for the inference sections")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
     ap.add_argument("--device", default="cpu", help="device for file and batch inference")
-    ap.add_argument("--precision", default="auto", choices=["auto", "full", "mixed"],
+    ap.add_argument("--precision", default="auto", choices=list(PRECISIONS),
                     help="file inference arithmetic, as `audioclf predict --precision`")
     ap.add_argument("--baseline-cap-s", type=float, default=600.0)
     ap.add_argument("--out", default=str(REPO / "bench" / "results.json"))

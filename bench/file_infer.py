@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from audioclf.config import PRECISIONS
+
 
 def synth_long_file(path: Path, seconds: float, clips: list[Path], rate: int = 8000,
                     seed: int = 0) -> None:
@@ -70,14 +72,14 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--precision", choices=["auto", "full", "mixed"], default="auto",
+    ap.add_argument("--precision", choices=list(PRECISIONS), default="auto",
                     help="as `audioclf predict --precision` (mixed on a CPU = bfloat16)")
     a = ap.parse_args()
     import torch
 
     if a.threads:
         torch.set_num_threads(a.threads)
-    from audioclf.inference import PRECISIONS, Classifier
+    from audioclf.inference import Classifier
 
     clf = Classifier.from_file(a.model, a.device, batch_size=a.batch_size,
                                amp=PRECISIONS[a.precision])

@@ -163,7 +163,14 @@ def load_model(path: str | os.PathLike[str], device: torch.device | str = "cpu")
 
 
 def default_model_path() -> Path:
-    """The shipped default model (spoken digits + background), via importlib.resources."""
+    """The shipped default model (spoken digits + background), via importlib.resources.
+
+    From a source checkout that is not installed (``PYTHONPATH=.``), the package
+    ``audioclf.resources`` does not exist (pyproject maps it onto resources/): then the
+    checkout's resources/ folder."""
     from importlib.resources import files
 
-    return Path(str(files("audioclf.resources") / "models" / "default.safetensors"))
+    try:
+        return Path(str(files("audioclf.resources") / "models" / "default.safetensors"))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "resources" / "models" / "default.safetensors"

@@ -18,13 +18,23 @@ def available_devices() -> list[str]:
     return names
 
 
+def concrete(device: torch.device) -> torch.device:
+    """``cuda`` -> ``cuda:N`` (the current GPU), so that it compares equal to the device a
+    tensor reports; other devices unchanged."""
+    if device.type == "cuda" and device.index is None:
+        return torch.device("cuda", torch.cuda.current_device())
+    return device
+
+
 def select_device(name: str | None = "auto") -> torch.device:
-    """'auto' picks CUDA, then MPS, then CPU; anything else must be available."""
+    """'auto' picks CUDA, then MPS, then CPU; anything else must be available.
+
+    A CUDA device always comes back with its index (``cuda:0``, see :func:`concrete`)."""
     name = (name or "auto").strip().lower()
     if name == "auto":
         for cand in ("cuda", "mps"):
             if cand in available_devices():
-                return torch.device(cand)
+                return concrete(torch.device(cand))
         return torch.device("cpu")
     kind = name.split(":")[0]
     if kind not in ("cpu", "cuda", "mps"):
@@ -36,4 +46,4 @@ def select_device(name: str | None = "auto") -> torch.device:
         idx = int(name.split(":")[1])
         if idx >= torch.cuda.device_count():
             raise AudioclfError(f"device '{name}' is not available here")
-    return torch.device(name)
+    return concrete(torch.device(name))

@@ -30,7 +30,7 @@ import torch
 from audioclf import audio
 from audioclf.checkpoint import ModelBundle, load_model
 from audioclf.dataset import collate
-from audioclf.device import select_device
+from audioclf.device import concrete, select_device
 from audioclf.errors import AudioclfError
 from audioclf.features import LogMel, StreamingLogMel
 
@@ -111,7 +111,7 @@ class Classifier:
 
     def __init__(self, bundle: ModelBundle, device: str | torch.device = "auto",
                  batch_size: int = 64, amp: bool | None = None) -> None:
-        self.device = select_device(device) if isinstance(device, str) else device
+        self.device = select_device(device) if isinstance(device, str) else concrete(device)
         # Mixed precision for the model (never the front end). None: on for CUDA only (bf16
         # where supported, else fp16); the CPU and MPS stay float32 by default, so results
         # are reproducible to 1e-5. True on a CPU: bfloat16, about 1.8x faster on CPUs with
@@ -159,7 +159,7 @@ class Classifier:
         else:
             batch, lens = collate([w.to(src) for w in chunk])
         if batch.device != self.device:
-            if self.device.type == "cuda":
+            if self.device.type == "cuda" and batch.device.type == "cpu":
                 batch = batch.pin_memory()
             batch = batch.to(self.device, non_blocking=True)
         return batch, (lens.to(self.device) if lens is not None else None)

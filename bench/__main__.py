@@ -68,7 +68,7 @@ def bench_model(path: str | None) -> str:
 
 
 # ------------------------------------------------------------------------------ features
-def bench_features(n_clips: int, rounds: int = 3) -> dict:
+def bench_features(n_clips: int, rounds: int = 3, device: str = "cpu") -> dict:
     import librosa
 
     from audioclf.audio import load
@@ -103,21 +103,53 @@ def bench_features(n_clips: int, rounds: int = 3) -> dict:
            "audioclf_audio_s_per_s": audio_s / best["audioclf"],
            "librosa_audio_s_per_s": audio_s / best["librosa"]}
     res["ratio"] = res["audioclf_audio_s_per_s"] / res["librosa_audio_s_per_s"]
+    if device.startswith("cuda"):
+        res.update(_features_gpu_batched(clips, cfg, device, rounds, audio_s))
     return res
 
 
+def _features_gpu_batched(clips: list, cfg, device: str, rounds: int,  # type: ignore[no-untyped-def]
+                          audio_s: float) -> dict:
+    """The GPU path of `predict DIR`: 64 clips per front-end call (pinned host batch, one
+    copy), features left on the GPU, clock stopped after a synchronise."""
+    import torch
+
+    from audioclf.inference import Classifier
+
+    clf = Classifier.from_file(DEFAULT_MODEL, device, batch_size=64)
+    assert clf.fcfg == cfg, "the default model's front end is the one compared above"
+
+    def gpu() -> None:
+        for i in range(0, len(clips), 64):
+            clf._features_batch(clips[i:i + 64])
+        if clf.device.type == "cuda":
+            torch.cuda.synchronize()
+
+    gpu()
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        gpu()
+        best = min(best, time.perf_counter() - t0)
+    return {"gpu_batched_device": (torch.cuda.get_device_name() if clf.device.type == "cuda"
+                                   else str(clf.device)),
+            "gpu_batched_audio_s_per_s": audio_s / best}
+
+
 # ------------------------------------------------------------------------------ training
-def bench_train(quick: bool, cap_s: float) -> dict:
+def bench_train(quick: bool, cap_s: float, device: str = "cpu") -> dict:
     from bench import baseline_tutorial, train_fsdd
 
-    extra = ["--epochs", "2"] if quick else []
+    extra = (["--epochs", "2"] if quick else []) + ["--device", device]
     ours = train_fsdd.run(False, extra)
-    peer = baseline_tutorial.run(need_fsdd(), epochs=2 if quick else 30, cap_s=cap_s)
+    peer = baseline_tutorial.run(need_fsdd(), epochs=2 if quick else 30, cap_s=cap_s,
+                                 device=device)
     h = ours["history"]
     # steady-state epoch: the first one also decodes every file into the feature cache
     our_epoch = ((h[-1]["wall_s"] - h[0]["wall_s"]) / (len(h) - 1) if len(h) > 1
                  else h[0]["wall_s"] if h else None)
     res = {"mode": "2 epochs each (--quick)" if quick else "to 98% test accuracy",
+           "device": device,
            "audioclf_epoch_s": our_epoch, "baseline_epoch_s": peer["epoch_s"],
            "audioclf_first_epoch_s": h[0]["wall_s"] if h else None,
            "audioclf_time_to_98_s": ours["time_to_98_s"],
@@ -177,11 +209,11 @@ def bench_batch(model: str, n_clips: int, device: str) -> dict:
     return res
 
 
-def bench_stream(model: str, seconds: float) -> dict:
+def bench_stream(model: str, seconds: float, device: str = "cpu") -> dict:
     from audioclf.inference import Classifier
     from bench.live_latency import bench_latency
 
-    return bench_latency(Classifier.from_file(model, "cpu"), seconds)
+    return {"device": device, **bench_latency(Classifier.from_file(model, device), seconds)}
 
 
 # ------------------------------------------------------------------------------ table
@@ -197,6 +229,11 @@ def table(r: dict) -> str:
         rows.append(("log-mel, audio s per s (per clip, decode excl.)",
                      _f(f["audioclf_audio_s_per_s"]), _f(f["librosa_audio_s_per_s"]) + " librosa",
                      _f(f["ratio"], "{:.1f}x"), ">= 5x"))
+        if "gpu_batched_audio_s_per_s" in f:
+            rows.append(("log-mel on the GPU, 64 clips per call", _f(f["gpu_batched_audio_s_per_s"]),
+                         _f(f["librosa_audio_s_per_s"]) + " librosa",
+                         _f(f["gpu_batched_audio_s_per_s"] / f["librosa_audio_s_per_s"],
+                            "{:.0f}x"), ""))
     if "train" in s:
         t = s["train"]
         rows.append(("training, s per epoch (FSDD)", _f(t["audioclf_epoch_s"], "{:.1f}"),
@@ -237,7 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="features,train,files,batch,stream")
     ap.add_argument("--model", help="model for the inference sections")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch default)")
-    ap.add_argument("--device", default="cpu", help="device for file and batch inference")
+    ap.add_argument("--device", default="cpu",
+                    help="device for training (both sides), file, batch and live inference; "
+                         "the per-clip feature comparison always runs on the CPU")
     ap.add_argument("--precision", default="auto", choices=list(PRECISIONS),
                     help="file inference arithmetic, as `audioclf predict --precision`")
     ap.add_argument("--baseline-cap-s", type=float, default=600.0)
@@ -254,13 +293,13 @@ def main(argv: list[str] | None = None) -> int:
                  "sections": {}}
     sec = res["sections"]
     steps = [
-        ("features", lambda: bench_features(150 if a.quick else 500)),
-        ("train", lambda: bench_train(a.quick or a.quick_train, a.baseline_cap_s)),
+        ("features", lambda: bench_features(150 if a.quick else 500, device=a.device)),
+        ("train", lambda: bench_train(a.quick or a.quick_train, a.baseline_cap_s, a.device)),
         ("files", lambda: bench_files(model, [1.0] if a.quick else
                                       [1.0, 10.0] + ([60.0] if a.full else []),
                                       a.threads, a.device, a.precision)),
         ("batch", lambda: bench_batch(model, 100 if a.quick else 250, a.device)),
-        ("stream", lambda: bench_stream(model, 20.0 if a.quick else 60.0)),
+        ("stream", lambda: bench_stream(model, 20.0 if a.quick else 60.0, a.device)),
     ]
     for name, fn in steps:
         if name not in which:

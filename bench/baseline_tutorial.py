@@ -1,6 +1,6 @@
 """A tutorial-style spectrogram classifier: what a user would otherwise write (the peer).
 
-    python -m bench.baseline_tutorial [--epochs 30] [--cap-s 600]
+    python -m bench.baseline_tutorial [--epochs 30] [--cap-s 600] [--device cpu]
 
 The usual recipe from blog posts and course notebooks, on the same FSDD folders and at the
 same front-end settings as audioclf's default recipe (8 kHz, 40 mel bands, 25 ms / 10 ms):
@@ -10,7 +10,8 @@ same front-end settings as audioclf's default recipe (8 kHz, 40 mel bands, 25 ms
 * a ``collate_fn`` that zero-pads the batch to its longest clip;
 * Conv2d blocks (16, 32 channels, pooling 2x2 then 2x1) -> LSTM (64 hidden) over the padded
   sequence -> the output at the last *padded* step -> linear head;
-* Adam at 1e-3, batch 32, shuffled DataLoader (num_workers 0 by default).
+* Adam at 1e-3, batch 32, shuffled DataLoader (num_workers 0 by default);
+* on a GPU (``--device cuda``), the tutorial's ``model.to(device)`` and ``x.to(device)``.
 
 Test accuracy is measured after every epoch, outside the timed training time (as in
 bench/train_fsdd.py). Training stops at ``--target`` test accuracy, after ``--epochs``, or
@@ -78,37 +79,40 @@ class TutorialNet(nn.Module):
         return self.fc(out[:, -1])  # the last (padded) step
 
 
-def accuracy(model: nn.Module, loader: DataLoader) -> float:
+def accuracy(model: nn.Module, loader: DataLoader, device: str = "cpu") -> float:
     model.eval()
     ok = n = 0
     with torch.no_grad():
         for x, y in loader:
-            ok += int((model(x).argmax(1) == y).sum())
+            ok += int((model(x.to(device)).argmax(1).cpu() == y).sum())
             n += len(y)
     model.train()
     return ok / n
 
 
 def run(fsdd: Path, epochs: int = 30, cap_s: float = 600.0, target: float = 0.98,
-        workers: int = 0, seed: int = 0) -> dict:
+        workers: int = 0, seed: int = 0, device: str = "cpu") -> dict:
     torch.manual_seed(seed)
     train, test = SpeechDigits(fsdd / "train"), SpeechDigits(fsdd / "test")
     tl = DataLoader(train, batch_size=32, shuffle=True, collate_fn=pad_collate,
                     num_workers=workers)
     vl = DataLoader(test, batch_size=64, collate_fn=pad_collate, num_workers=workers)
-    model = TutorialNet(len(train.labels))
+    model = TutorialNet(len(train.labels)).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     wall, hist, reached = 0.0, [], None
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         for x, y in tl:
+            x, y = x.to(device), y.to(device)
             opt.zero_grad()
             loss = loss_fn(model(x), y)
             loss.backward()
             opt.step()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
         wall += time.perf_counter() - t0
-        acc = accuracy(model, vl)
+        acc = accuracy(model, vl, device)
         hist.append({"epoch": epoch, "wall_s": round(wall, 1),
                      "epoch_s": round(time.perf_counter() - t0, 1), "test_acc": acc})
         print(f"baseline epoch {epoch:2d}  {wall:6.1f}s  test {acc:.4f}", flush=True)
@@ -121,7 +125,7 @@ def run(fsdd: Path, epochs: int = 30, cap_s: float = 600.0, target: float = 0.98
             "epochs_run": len(hist), "wall_s": round(wall, 1),
             "epoch_s": round(wall / max(1, len(hist)), 2),
             "final_test_acc": hist[-1]["test_acc"] if hist else None, "history": hist,
-            "params": sum(p.numel() for p in model.parameters())}
+            "params": sum(p.numel() for p in model.parameters()), "device": device}
 
 
 def main() -> None:
@@ -131,8 +135,10 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--cap-s", type=float, default=600.0)
     ap.add_argument("--workers", type=int, default=0)
+    ap.add_argument("--device", default="cpu")
     a = ap.parse_args()
-    print(json.dumps(run(need_fsdd(), a.epochs, a.cap_s, workers=a.workers), indent=1))
+    print(json.dumps(run(need_fsdd(), a.epochs, a.cap_s, workers=a.workers, device=a.device),
+                     indent=1))
 
 
 if __name__ == "__main__":

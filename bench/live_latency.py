@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from audioclf.inference import TIMELINE_HOP_S, Classifier
 from audioclf.live import ArraySource, LiveSession, LiveUpdate
+from bench.common import FSDD
 
-FSDD_TEST = Path("/work/shared/data/fsdd/test")
+FSDD_TEST = FSDD / "test"
 
 
 def program(rate: int) -> np.ndarray:

@@ -112,3 +112,21 @@ def test_format_version_is_the_oldest_that_describes_the_file(tmp_path):
         b.model.eval()
         with torch.no_grad():
             assert torch.equal(b.model.clip_logits(x), c.model.clip_logits(x))
+
+
+def test_default_model_is_found_from_an_uninstalled_source_checkout(monkeypatch):
+    """pyproject maps audioclf.resources onto resources/; without an install (PYTHONPATH=.)
+    that package does not exist, and the checkout's resources/ folder is used instead."""
+    import importlib.resources
+
+    from audioclf.checkpoint import default_model_path
+
+    installed = default_model_path()
+
+    def no_package(name):
+        raise ModuleNotFoundError(f"No module named {name!r}")
+
+    monkeypatch.setattr(importlib.resources, "files", no_package)
+    path = default_model_path()
+    assert path.is_file() and path.name == "default.safetensors"
+    assert path.read_bytes() == installed.read_bytes()

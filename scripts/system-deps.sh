@@ -9,6 +9,7 @@ PKGS=(
   libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libgl1 libegl1 libfontconfig1 fonts-dejavu-core libglib2.0-0 libdbus-1-3
   desktop-file-utils appstream                  # validate packaging/*.desktop, *.metainfo.xml
+  espeak-ng flite                               # synthetic voices for the default model (scripts/make_tts_digits.py)
 )
 missing=()
 for p in "${PKGS[@]}"; do

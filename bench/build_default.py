@@ -2,9 +2,11 @@
 
     python -m bench.build_default [--out PATH]
 
-Generates the background class (scripts/make_background.py), trains with exactly
-bench/common.py DEFAULT_MODEL_ARGS on ../shared/data/fsdd/train + background, evaluates on
-../shared/data/fsdd/test, and copies two FSDD test clips to resources/examples/.
+Generates the background class (scripts/make_background.py) and the synthetic voices
+(scripts/make_tts_digits.py: espeak-ng and flite, bench/common.py TTS_PER_DIGIT clips per
+digit), trains with exactly bench/common.py DEFAULT_MODEL_ARGS on ../shared/data/fsdd/train +
+background + synthetic voices, evaluates on ../shared/data/fsdd/test, and copies two FSDD test
+clips to resources/examples/.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 import shutil
 import sys
 
-from bench.common import DEFAULT_MODEL, REPO, ensure_background, need_fsdd, train_args
+from bench.common import DEFAULT_MODEL, REPO, ensure_background, ensure_tts, need_fsdd, train_args
 
 EXAMPLES = ["3/3_jackson_0.wav", "7/7_george_0.wav"]  # FSDD test clips, CC BY-SA 4.0
 # A longer example, shown first by the app: digits said one after another (FSDD test clips of
@@ -42,9 +44,9 @@ def main() -> int:
     a = ap.parse_args()
     from audioclf.cli import main as cli
 
-    fsdd, bg = need_fsdd(), ensure_background()
+    fsdd, bg, tts = need_fsdd(), ensure_background(), ensure_tts()
     os.environ["AUDIOCLF_REBUILD_DEFAULT"] = "1"  # allow writing the shipped model
-    argv = train_args([str(fsdd / "train"), str(bg)], a.out)
+    argv = train_args([str(fsdd / "train"), str(bg), str(tts)], a.out)
     print("audioclf " + " ".join(argv), file=sys.stderr)
     rc = cli(argv)
     if rc:

@@ -1,11 +1,12 @@
 """Generalisation to voices never heard: leave-one-speaker-out on FSDD's five speakers.
 
-    python -m bench.loso [--speakers S ...] [--augment FIELD=VALUE ...] [--json OUT]
-                         [-- extra `audioclf train` flags]
+    python -m bench.loso [--speakers S ...] [--augment FIELD=VALUE ...] [--no-tts]
+                         [--with DIR ...] [--json OUT] [-- extra `audioclf train` flags]
 
 For each speaker: train the default model's recipe (bench/common.py) on the other four
-speakers' clips (train and test splits together) plus the generated background class, then
-classify every clip of the held-out speaker. Prints accuracy per speaker, mean and worst.
+speakers' clips (train and test splits together) plus the generated background class and the
+synthetic voices (scripts/make_tts_digits.py; ``--no-tts`` leaves them out), then classify
+every clip of the held-out speaker. Prints accuracy per speaker, mean and worst.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import Timer, ensure_background, machine, need_fsdd, train_args
+from bench.common import Timer, ensure_background, ensure_tts, machine, need_fsdd, train_args
 
 SPEAKERS = ["george", "jackson", "lucas", "nicolas", "yweweler"]
 
@@ -43,6 +44,11 @@ def main() -> None:
     ap.add_argument("--augment", nargs="*", default=[], metavar="FIELD=VALUE",
                     help="override fields of the training augmentation (audioclf.dataset."
                          "Augment), e.g. --augment stretch=0.25 warp=0.15")
+    ap.add_argument("--no-tts", action="store_true",
+                    help="leave the synthetic voices out of the training data")
+    ap.add_argument("--with", dest="with_dirs", nargs="*", default=[], metavar="DIR",
+                    help="more labelled folders for every round's training (never a held-out "
+                         "FSDD speaker), e.g. build/tts from scripts/make_tts_digits.py")
     ap.add_argument("extra", nargs="*", help="extra `audioclf train` flags")
     a = ap.parse_args()
     from audioclf.cli import build_parser, train_configs
@@ -58,13 +64,15 @@ def main() -> None:
     except (TypeError, ValueError) as exc:
         ap.error(f"--augment: {exc}")
     fsdd, bg = need_fsdd(), ensure_background()
+    more = a.with_dirs if a.no_tts else [str(ensure_tts()), *a.with_dirs]
     results = {}
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         for spk in a.speakers:
             train, test = fold_dirs(fsdd, spk, tmp)
             args = build_parser().parse_args(
-                train_args([str(train), str(bg)], str(tmp / f"{spk}.safetensors"), a.extra))
+                train_args([str(train), str(bg), *more], str(tmp / f"{spk}.safetensors"),
+                           a.extra))
             tcfg, fcfg, mcfg = train_configs(args)
             with Timer() as t:
                 tr = Trainer(args.data_dirs, args.out, tcfg, fcfg, mcfg, augment=aug)
@@ -84,7 +92,8 @@ def main() -> None:
                   f"  most confused: {', '.join(top)}", flush=True)
     accs = [r["accuracy"] for r in results.values()]
     summary = {"machine": machine(), "per_speaker": results, "mean": float(np.mean(accs)),
-               "worst": float(np.min(accs)), "args": a.extra, "augment": a.augment}
+               "worst": float(np.min(accs)), "args": a.extra, "augment": a.augment,
+               "training_dirs": ["<fsdd minus the speaker>", "<background>", *more]}
     print(f"leave-one-speaker-out: mean {summary['mean'] * 100:.2f}%, worst "
           f"{summary['worst'] * 100:.2f}%")
     if a.json:

@@ -50,9 +50,11 @@ def ensure_tts(per_digit: int = TTS_PER_DIGIT) -> Path:
         import shutil
 
         shutil.rmtree(TTS, ignore_errors=True)
-        subprocess.run([sys.executable, str(REPO / "scripts" / "make_tts_digits.py"), "--out",
-                        str(TTS), "--per-digit", str(per_digit), "--sample-rate", "8000"],
-                       check=True)
+        p = subprocess.run([sys.executable, str(REPO / "scripts" / "make_tts_digits.py"),
+                            "--out", str(TTS), "--per-digit", str(per_digit), "--sample-rate",
+                            "8000"], check=False)
+        if p.returncode != 0:
+            sys.exit("bench: the synthetic voices could not be generated (see above)")
         done.touch()
     return TTS
 

@@ -70,11 +70,11 @@ def trim(x: np.ndarray, sr: int, floor_db: float = -40.0) -> np.ndarray:
     return x[lo:hi]
 
 
-def render(argv: list[str], word: str, sr: int, gain_db: float, tmp: Path) -> np.ndarray:
+def render(argv: list[str], word: str, sr: int, gain_db: float, wav: Path) -> np.ndarray:
+    """Synthesise ``word`` into the scratch file ``wav`` (one per job), read it back, delete it."""
     import torch
     import torchaudio
 
-    wav = tmp / f"{abs(hash((tuple(argv), word)))}.wav"
     if argv[0] == "flite":
         cmd = [*argv, "-t", word, "-o", str(wav)]
     else:
@@ -112,7 +112,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as td, ThreadPoolExecutor(4) as pool:
         def one(job: tuple[Path, list[str], str, float]) -> None:
             path, argv, word, gain = job
-            sf.write(path, render(argv, word, a.sample_rate, gain, Path(td)), a.sample_rate,
+            scratch = Path(td) / f"{path.parent.name}_{path.name}"  # unique per job
+            sf.write(path, render(argv, word, a.sample_rate, gain, scratch), a.sample_rate,
                      subtype="PCM_16")
 
         try:

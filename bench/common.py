@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -47,8 +48,6 @@ def ensure_tts(per_digit: int = TTS_PER_DIGIT) -> Path:
     """Generate the synthetic voices once (deterministic for the synthesisers' versions)."""
     done = TTS / f".complete-{per_digit}"  # hidden: the folder scan ignores it
     if not done.exists():
-        import shutil
-
         shutil.rmtree(TTS, ignore_errors=True)
         p = subprocess.run([sys.executable, str(REPO / "scripts" / "make_tts_digits.py"),
                             "--out", str(TTS), "--per-digit", str(per_digit), "--sample-rate",

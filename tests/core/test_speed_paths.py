@@ -47,8 +47,9 @@ def test_eval_fast_path_equals_reference_layers(kw) -> None:
     assert (fast - plain).abs().max() < 1e-5
 
 
-def test_front_end_equals_torchaudio_definition() -> None:
-    cfg = FeatureConfig.for_sample_rate(8000, n_mels=40)
+@pytest.mark.parametrize("rate", [8000, 16000, 48000])
+def test_front_end_equals_torchaudio_definition(rate) -> None:
+    cfg = FeatureConfig.for_sample_rate(rate, n_mels=40)
     front = LogMel(cfg)
     x = torch.from_numpy(np.random.default_rng(0).standard_normal((2, 9000)).astype(np.float32))
     x[1, :4000] = 0  # digital silence hits the amin floor

@@ -34,10 +34,12 @@ class LogMel(nn.Module):
         # computes the same thing in fewer operations, because a per-clip call is mostly
         # per-operation overhead: the frames' real FFT is read as interleaved (re, im) pairs,
         # squared in place, and summed into the mel bands by one product with a filterbank
-        # whose every column is repeated (re^2 + im^2 = |X|^2). The window normalisation
-        # 1/sum(w^2) is folded into it too.
+        # whose every column is repeated (re^2 + im^2 = |X|^2). Folded into that filterbank
+        # too: the window normalisation 1/sum(w^2), and the gain 10^(-norm_mean_db/10), which
+        # subtracts norm_mean_db from the dB values (the power floor amin scales with it).
         win = self.mel.spectrogram.window
-        fb = (self.mel.mel_scale.fb / win.pow(2).sum()).T  # (F, K)
+        self._gain = 10.0 ** (-cfg.norm_mean_db / 10.0)
+        fb = (self.mel.mel_scale.fb * (self._gain / win.pow(2).sum())).T  # (F, K)
         self.register_buffer("_fb_t", fb.repeat_interleave(2, dim=1).contiguous(),
                              persistent=False)  # (F, 2K): columns re0, im0, re1, im1, ...
 
@@ -53,12 +55,13 @@ class LogMel(nn.Module):
         else:
             mel = self._mel_power(wave.float())
         c = self.cfg
-        db = torch.clamp_(mel, min=c.amin).log10_()  # in place: mel is a fresh tensor
-        # (10 * log10(p) - mean) / std
-        return db.add_(-c.norm_mean_db / 10.0).mul_(10.0 / c.norm_std_db).unsqueeze(1)
+        # mel = p * gain, so this is (10 * log10(max(p, amin)) - mean) / std, in place
+        db = torch.clamp_(mel, min=c.amin * self._gain).log10_()
+        return db.mul_(10.0 / c.norm_std_db).unsqueeze(1)
 
     def _mel_power(self, wave: torch.Tensor) -> torch.Tensor:
-        """(B, N) float32 -> mel power (B, F, T), window-normalised as ``self.mel``."""
+        """(B, N) float32 -> mel power (B, F, T), window-normalised as ``self.mel``, times
+        ``self._gain``."""
         c = self.cfg
         frames = wave.unfold(-1, c.n_fft, c.hop_length) * self.mel.spectrogram.window
         spec = torch.view_as_real(torch.fft.rfft(frames)).flatten(-2)  # (B, T, 2K)

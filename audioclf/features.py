@@ -30,18 +30,12 @@ class LogMel(nn.Module):
             hop_length=cfg.hop_length, f_min=cfg.f_min, f_max=cfg.top_hz, n_mels=cfg.n_mels,
             power=2.0, center=False, normalized="window", mel_scale="htk", norm="slaney",
         )
-        # ``self.mel`` defines the features (window, filterbank, normalisation). forward
-        # computes the same thing in fewer operations, because a per-clip call is mostly
-        # per-operation overhead: the frames' real FFT is read as interleaved (re, im) pairs,
-        # squared in place, and summed into the mel bands by one product with a filterbank
-        # whose every column is repeated (re^2 + im^2 = |X|^2). Folded into that filterbank
-        # too: the window normalisation 1/sum(w^2), and the gain 10^(-norm_mean_db/10), which
-        # subtracts norm_mean_db from the dB values (the power floor amin scales with it).
+        # ``self.mel`` defines the features (window, filterbank, normalisation); forward
+        # computes the same thing in fewer passes (a per-clip call is mostly overhead): the
+        # window normalisation 1/sum(w^2) of the power is folded into the filterbank.
         win = self.mel.spectrogram.window
-        self._gain = 10.0 ** (-cfg.norm_mean_db / 10.0)
-        fb = (self.mel.mel_scale.fb * (self._gain / win.pow(2).sum())).T  # (F, K)
-        self.register_buffer("_fb_t", fb.repeat_interleave(2, dim=1).contiguous(),
-                             persistent=False)  # (F, 2K): columns re0, im0, re1, im1, ...
+        self.register_buffer("_fb_t", (self.mel.mel_scale.fb / win.pow(2).sum()).T.contiguous(),
+                             persistent=False)  # (F, n_fft // 2 + 1)
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
         if wave.dim() == 1:
@@ -55,18 +49,19 @@ class LogMel(nn.Module):
         else:
             mel = self._mel_power(wave.float())
         c = self.cfg
-        # mel = p * gain, so this is (10 * log10(max(p, amin)) - mean) / std, in place
-        db = torch.clamp_(mel, min=c.amin * self._gain).log10_()
-        return db.mul_(10.0 / c.norm_std_db).unsqueeze(1)
+        # (10 * log10(max(p, amin)) - mean) / std, in place: mel is a fresh tensor, and a
+        # per-clip call is mostly per-operation overhead (allocations included)
+        db = torch.clamp_(mel, min=c.amin).log10_()
+        return db.add_(-c.norm_mean_db / 10.0).mul_(10.0 / c.norm_std_db).unsqueeze(1)
 
     def _mel_power(self, wave: torch.Tensor) -> torch.Tensor:
-        """(B, N) float32 -> mel power (B, F, T), window-normalised as ``self.mel``, times
-        ``self._gain``."""
+        """(B, N) float32 -> mel power (B, F, T), window-normalised as ``self.mel``."""
         c = self.cfg
-        frames = wave.unfold(-1, c.n_fft, c.hop_length) * self.mel.spectrogram.window
-        spec = torch.view_as_real(torch.fft.rfft(frames)).flatten(-2)  # (B, T, 2K)
+        spec = torch.stft(wave, c.n_fft, c.hop_length, c.n_fft, self.mel.spectrogram.window,
+                          center=False, return_complex=True)  # (B, n_fft // 2 + 1, T)
+        power = spec.real.square() + spec.imag.square()  # |X|^2, faster than abs().pow(2)
         fb: torch.Tensor = self._fb_t  # type: ignore[assignment]  # a registered buffer
-        return torch.matmul(fb, spec.square_().transpose(1, 2))  # (F, 2K) @ (B, 2K, T)
+        return torch.matmul(fb, power)
 
     def db_from_features(self, feats: torch.Tensor) -> torch.Tensor:
         """Undo the normalisation (for display in dB)."""

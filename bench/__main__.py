@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
                  "sections": {}}
     sec = res["sections"]
     steps = [
-        ("features", lambda: bench_features(150 if a.quick else 500, device=a.device)),
+        ("features", lambda: bench_features(150 if a.quick else 500, rounds=9, device=a.device)),
         ("train", lambda: bench_train(a.quick or a.quick_train, a.baseline_cap_s, a.device)),
         ("files", lambda: bench_files(model, [1.0] if a.quick else
                                       [1.0, 10.0] + ([60.0] if a.full else []),

@@ -35,27 +35,32 @@ def need_fsdd() -> Path:
     return FSDD
 
 
+def _generate_once(out: Path, script: str, args: list[str], what: str) -> Path:
+    """Run ``scripts/<script> --out <out> <args>`` unless a run with the same arguments
+    completed there (its marker file: hidden, so the folder scan ignores it). An interrupted
+    or different earlier run is cleared first, so a partial set is never trained on."""
+    done = out / ".complete"
+    if not (done.exists() and done.read_text() == " ".join(args)):
+        shutil.rmtree(out, ignore_errors=True)
+        p = subprocess.run([sys.executable, str(REPO / "scripts" / script), "--out", str(out),
+                            *args], check=False)
+        if p.returncode != 0:
+            sys.exit(f"bench: {what} could not be generated (see above)")
+        done.write_text(" ".join(args))
+    return out
+
+
 def ensure_background(count: int = 300) -> Path:
     """Generate the background class once (deterministic)."""
-    if not (BACKGROUND / "background").is_dir():
-        subprocess.run([sys.executable, str(REPO / "scripts" / "make_background.py"), "--out",
-                        str(BACKGROUND), "--count", str(count), "--sample-rate", "8000"],
-                       check=True)
-    return BACKGROUND
+    return _generate_once(BACKGROUND, "make_background.py",
+                          ["--count", str(count), "--sample-rate", "8000"], "the background class")
 
 
 def ensure_tts(per_digit: int = TTS_PER_DIGIT) -> Path:
     """Generate the synthetic voices once (deterministic for the synthesisers' versions)."""
-    done = TTS / f".complete-{per_digit}"  # hidden: the folder scan ignores it
-    if not done.exists():
-        shutil.rmtree(TTS, ignore_errors=True)
-        p = subprocess.run([sys.executable, str(REPO / "scripts" / "make_tts_digits.py"),
-                            "--out", str(TTS), "--per-digit", str(per_digit), "--sample-rate",
-                            "8000"], check=False)
-        if p.returncode != 0:
-            sys.exit("bench: the synthetic voices could not be generated (see above)")
-        done.touch()
-    return TTS
+    return _generate_once(TTS, "make_tts_digits.py",
+                          ["--per-digit", str(per_digit), "--sample-rate", "8000"],
+                          "the synthetic voices")
 
 
 def train_args(data_dirs: list[str], out: str, extra: list[str] | None = None) -> list[str]:

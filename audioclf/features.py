@@ -22,6 +22,10 @@ class LogMel(nn.Module):
     ``(10*log10(max(mel_power, amin)) - norm_mean_db) / norm_std_db``.
     """
 
+    _fb_t: torch.Tensor  # registered buffers (typed for mypy)
+    _offset: torch.Tensor
+    _scale: torch.Tensor
+
     def __init__(self, cfg: FeatureConfig) -> None:
         super().__init__()
         self.cfg = cfg.validate()
@@ -36,8 +40,20 @@ class LogMel(nn.Module):
         win = self.mel.spectrogram.window
         self.register_buffer("_fb_t", (self.mel.mel_scale.fb / win.pow(2).sum()).T.contiguous(),
                              persistent=False)  # (F, n_fft // 2 + 1)
+        # the dB offset and scale as float32 tensors: an in-place op with a Python number
+        # spends longer wrapping the number than computing on a clip (same values, same bits)
+        f32 = torch.float32
+        self.register_buffer("_offset", torch.tensor(-cfg.norm_mean_db / 10.0, dtype=f32),
+                             persistent=False)
+        self.register_buffer("_scale", torch.tensor(10.0 / cfg.norm_std_db, dtype=f32),
+                             persistent=False)
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        return self.log_mel(wave).unsqueeze(1)
+
+    def log_mel(self, wave: torch.Tensor) -> torch.Tensor:
+        """:meth:`forward` without the channel axis: (B, N) or (N,) -> (B, F, T). A plain
+        method, so a per-clip caller skips the module-call machinery."""
         if wave.dim() == 1:
             wave = wave.unsqueeze(0)
         n = wave.shape[-1]
@@ -48,11 +64,10 @@ class LogMel(nn.Module):
                 mel = self._mel_power(wave.float())
         else:
             mel = self._mel_power(wave.float())
-        c = self.cfg
         # (10 * log10(max(p, amin)) - mean) / std, in place: mel is a fresh tensor, and a
         # per-clip call is mostly per-operation overhead (allocations included)
-        db = torch.clamp_(mel, min=c.amin).log10_()
-        return db.add_(-c.norm_mean_db / 10.0).mul_(10.0 / c.norm_std_db).unsqueeze(1)
+        db = mel.clamp_min_(self.cfg.amin).log10_()
+        return db.add_(self._offset).mul_(self._scale)
 
     def _mel_power(self, wave: torch.Tensor) -> torch.Tensor:
         """(B, N) float32 -> mel power (B, F, T), window-normalised as ``self.mel``."""
@@ -60,8 +75,7 @@ class LogMel(nn.Module):
         spec = torch.stft(wave, c.n_fft, c.hop_length, c.n_fft, self.mel.spectrogram.window,
                           center=False, return_complex=True)  # (B, n_fft // 2 + 1, T)
         power = spec.real.square() + spec.imag.square()  # |X|^2, faster than abs().pow(2)
-        fb: torch.Tensor = self._fb_t  # type: ignore[assignment]  # a registered buffer
-        return torch.matmul(fb, power)
+        return torch.matmul(self._fb_t, power)
 
     def db_from_features(self, feats: torch.Tensor) -> torch.Tensor:
         """Undo the normalisation (for display in dB)."""
@@ -82,7 +96,7 @@ def logmel_array(
     front = front if front is not None else LogMel(cfg).to(device)
     x = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32)).to(device)
     with torch.inference_mode():
-        return front(x.unsqueeze(0))[0, 0]
+        return front.log_mel(x)[0]
 
 
 class StreamingLogMel:

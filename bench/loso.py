@@ -37,6 +37,20 @@ def fold_dirs(fsdd: Path, held_out: str, tmp: Path) -> tuple[Path, Path]:
     return train, test
 
 
+def _held_out_now(tr, feats, y, names, p) -> dict:  # type: ignore[no-untyped-def]
+    """The model being trained, right now, on the held-out speaker (then back to training)."""
+    from audioclf.inference import Classifier
+
+    clf = Classifier(tr.bundle, next(tr.bundle.model.parameters()).device, amp=False)
+    idx = np.array([clf.labels.index(n) for n in names])
+    acc = float((clf.probs_of_clips(feats).argmax(1) == idx[y]).mean())
+    tr.bundle.model.train()
+    row = {"epoch": p.epoch, "val_acc": p.val_acc, "val_loss": tr.last_val_loss,
+           "held_out_acc": acc}
+    print(f"  epoch {p.epoch:2d}  val {p.val_acc:.4f}  held-out {acc * 100:6.2f}%", flush=True)
+    return row
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", help="also write the result here")
@@ -49,6 +63,9 @@ def main() -> None:
     ap.add_argument("--with", dest="with_dirs", nargs="*", default=[], metavar="DIR",
                     help="more labelled folders for every round's training (never a held-out "
                          "FSDD speaker), e.g. build/tts from scripts/make_tts_digits.py")
+    ap.add_argument("--per-epoch", action="store_true",
+                    help="also classify the held-out speaker after every epoch (a diagnostic: "
+                         "how its accuracy moves while the saved model is chosen on validation)")
     ap.add_argument("extra", nargs="*", help="extra `audioclf train` flags")
     a = ap.parse_args()
     from audioclf.cli import build_parser, train_configs
@@ -74,11 +91,13 @@ def main() -> None:
                 train_args([str(train), str(bg), *more], str(tmp / f"{spk}.safetensors"),
                            a.extra))
             tcfg, fcfg, mcfg = train_configs(args)
+            feats, y, names = test_set(fcfg, test)
+            curve = []
             with Timer() as t:
                 tr = Trainer(args.data_dirs, args.out, tcfg, fcfg, mcfg, augment=aug)
-                for _ in tr.run():
-                    pass
-            feats, y, names = test_set(fcfg, test)
+                for p in tr.run():
+                    if a.per_epoch and p.phase == "validate":
+                        curve.append(_held_out_now(tr, feats, y, names, p))
             clf = Classifier(tr.bundle, "cpu")
             idx = np.array([clf.labels.index(n) for n in names])
             pred = clf.probs_of_clips(feats).argmax(1)
@@ -88,6 +107,8 @@ def main() -> None:
             top = [f"{said}->{heard} x{n}" for (said, heard), n in wrong.most_common(5)]
             results[spk] = {"accuracy": acc, "n": len(y), "train_s": round(t.s, 1),
                             "top_confusions": top}
+            if curve:
+                results[spk]["per_epoch"] = curve
             print(f"{spk:10s} accuracy {acc * 100:6.2f}%  ({len(y)} clips, trained {t.s:.0f}s)"
                   f"  most confused: {', '.join(top)}", flush=True)
     accs = [r["accuracy"] for r in results.values()]

@@ -124,7 +124,7 @@ def main() -> int:
             list(pool.map(one, jobs))
         except subprocess.CalledProcessError as exc:
             err = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
-            print(f"make_tts_digits: {' '.join(exc.cmd[:3])} failed: "
+            print(f"make_tts_digits: {' '.join(exc.cmd[:5])} failed: "
                   f"{err[-1] if err else f'exit status {exc.returncode}'}", file=sys.stderr)
             return 1
     print(f"wrote {len(jobs)} clips to {out}")

@@ -8,7 +8,9 @@ Sections (each a ratio or a figure measured in this one process, on this machine
 
 * features: log-mel throughput (audio seconds per wall second) of audioclf's front end vs
   ``librosa.feature.melspectrogram`` + ``power_to_db``, clip by clip, on the same FSDD clips,
-  decode EXCLUDED for both (clips are decoded once beforehand); best of 3 interleaved rounds;
+  decode EXCLUDED for both (clips are decoded once beforehand); also ``predict``'s path, 64
+  clips zero-padded and framed in one front-end call (on ``--device``); best of 9 rounds,
+  the three interleaved;
 * train: wall time per epoch and time to 98% FSDD test accuracy of audioclf's default recipe
   (bench.train_fsdd.run, the lead's figure) vs bench/baseline_tutorial.py (capped);
   ``--quick`` / ``--quick-train`` run two epochs of each (epoch time only; audioclf's

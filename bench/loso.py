@@ -47,7 +47,8 @@ def _held_out_now(tr, feats, y, names, p) -> dict:  # type: ignore[no-untyped-de
     tr.bundle.model.train()
     row = {"epoch": p.epoch, "val_acc": p.val_acc, "val_loss": tr.last_val_loss,
            "held_out_acc": acc}
-    print(f"  epoch {p.epoch:2d}  val {p.val_acc:.4f}  held-out {acc * 100:6.2f}%", flush=True)
+    val = "n/a" if p.val_acc is None else f"{p.val_acc:.4f}"  # --val-fraction 0: none
+    print(f"  epoch {p.epoch:2d}  val {val}  held-out {acc * 100:6.2f}%", flush=True)
     return row
 
 

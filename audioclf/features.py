@@ -34,7 +34,7 @@ class LogMel(nn.Module):
             hop_length=cfg.hop_length, f_min=cfg.f_min, f_max=cfg.top_hz, n_mels=cfg.n_mels,
             power=2.0, center=False, normalized="window", mel_scale="htk", norm="slaney",
         )
-        # ``self.mel`` defines the features (window, filterbank, normalisation); forward
+        # ``self.mel`` defines the features (window, filterbank, normalisation); log_mel
         # computes the same thing in fewer passes (a per-clip call is mostly overhead): the
         # window normalisation 1/sum(w^2) of the power is folded into the filterbank.
         win = self.mel.spectrogram.window
@@ -126,7 +126,7 @@ class StreamingLogMel:
         used = (k - 1) * self.cfg.hop_length + self.cfg.n_fft
         x = torch.from_numpy(buf[:used]).to(self.device, non_blocking=True)
         with torch.inference_mode():
-            cols = self.front(x.unsqueeze(0))[0, 0]
+            cols = self.front.log_mel(x)[0]
         self._pending = buf[k * self.cfg.hop_length:]
         self.frames_done += k
         return cols

@@ -210,7 +210,7 @@ class Classifier:
         for i, x in enumerate(clips):
             host[i, : x.size] = torch.from_numpy(np.ascontiguousarray(x, np.float32))
         with torch.inference_mode():
-            feats = self.front(host.to(self.device, non_blocking=True))[:, 0]  # (B, F, T)
+            feats = self.front.log_mel(host.to(self.device, non_blocking=True))  # (B, F, T)
         return [feats[i, :, : max(1, self.fcfg.num_frames(x.size))] for i, x in enumerate(clips)]
 
     def probs_of_clips(self, feats: Sequence[torch.Tensor]) -> np.ndarray:

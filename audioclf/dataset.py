@@ -175,6 +175,12 @@ class Augment:
     snr_db: tuple[float, float] = (15.0, 50.0)  # noise level below the example's peak band
     time_mask: float = 0.08  # one SpecAugment time mask of up to this fraction of frames
     freq_mask: float = 0.10  # one SpecAugment frequency mask of up to this fraction of bands
+    # MixStyle (Zhou et al., ICLR 2021) after the first conv block, training only: with this
+    # probability per batch, each example's per-channel feature statistics (mean and std over
+    # frequency and real frames) are replaced by a random mix of its own and another
+    # example's, so voice- and microphone-specific "style" stops being a cue. 0 = off.
+    mixstyle: float = 0.0
+    mixstyle_alpha: float = 0.1  # Beta(alpha, alpha) mixing weights
     warmup: float = 0.3  # fraction of the epochs over which strength ramps from 0 to 1
 
     def scaled(self, strength: float) -> Augment:
@@ -183,7 +189,7 @@ class Augment:
         return replace(self, stretch=self.stretch * k, warp=self.warp * k,
                        gain_db=self.gain_db * k, eq_db=self.eq_db * k, embed_prob=self.embed_prob * k,
                        noise_prob=self.noise_prob * k, time_mask=self.time_mask * k,
-                       freq_mask=self.freq_mask * k)
+                       freq_mask=self.freq_mask * k, mixstyle=self.mixstyle * k)
 
 
 def _resize(x: np.ndarray, size: int) -> np.ndarray:

@@ -94,6 +94,41 @@ def _all_reduce(values: Sequence[float], device: torch.device) -> list[float]:
     return t.tolist()
 
 
+class _MixStyle:
+    """MixStyle on the first conv block's output while training (a forward hook; the model
+    and its files are unchanged, and inference never runs it).
+
+    With probability ``p`` per batch: each example's per-channel mean and std over frequency
+    and its real frames become a Beta(alpha, alpha) mix of its own and a random partner's;
+    padded frames stay zero. Its own generator, so it leaves the global RNG alone.
+    """
+
+    def __init__(self, alpha: float, time_pool: int, seed: int) -> None:
+        self.p, self.alpha, self.time_pool = 0.0, alpha, time_pool
+        self.lengths: torch.Tensor | None = None  # (B,) frames of the batch about to run
+        self.rng = np.random.default_rng(seed + 7919)
+
+    def __call__(self, module: torch.nn.Module, inputs: object, y: torch.Tensor
+                 ) -> torch.Tensor | None:
+        if not module.training or self.lengths is None or len(y) < 2:
+            return None
+        if self.rng.random() >= self.p:
+            return None
+        b, _, _, t = y.shape
+        lengths = ((self.lengths + self.time_pool - 1) // self.time_pool).clamp(1, t)
+        mask = (torch.arange(t)[None, :] < lengths[:, None]).to(y)[:, None, None, :]
+        n = (mask.sum(dim=(2, 3), keepdim=True) * y.shape[2]).to(y.device)
+        mask = mask.to(y.device)
+        mu = ((y * mask).sum(dim=(2, 3), keepdim=True) / n).detach()
+        var = ((y - mu) ** 2 * mask).sum(dim=(2, 3), keepdim=True) / n
+        sig = (var + 1e-6).sqrt().detach()
+        perm = torch.from_numpy(self.rng.permutation(b)).to(y.device)
+        lam = torch.from_numpy(self.rng.beta(self.alpha, self.alpha, (b, 1, 1, 1))).to(y)
+        mixed = (y - mu) / sig * (lam * sig + (1 - lam) * sig[perm]) \
+            + lam * mu + (1 - lam) * mu[perm]
+        return mixed * mask
+
+
 class Trainer:
     """Train a Conv2d-LSTM on labelled folder(s). Iterate :meth:`run` to make it progress."""
 
@@ -112,6 +147,7 @@ class Trainer:
         self.resume = resume
         self.cancel = cancel or (lambda: False)
         self.aug = augment or Augment()
+        self._hook: torch.utils.hooks.RemovableHandle | None = None  # MixStyle, while training
         self.bundle: ModelBundle | None = None
         self.folder: LabelledFolder | None = None
         self.result: TrainResult | None = None
@@ -189,8 +225,16 @@ class Trainer:
         try:
             yield from self._run(t0)
         except _Cancelled:
+            self._remove_hook()
             self._finish(t0, cancelled=True)
             yield Progress("done", message="cancelled", elapsed_s=time.perf_counter() - t0)
+        finally:
+            self._remove_hook()
+
+    def _remove_hook(self) -> None:
+        if self._hook is not None:
+            self._hook.remove()
+            self._hook = None
 
     def _run(self, t0: float) -> Iterator[Progress]:
         rank, world = _dist()
@@ -238,12 +282,18 @@ class Trainer:
                                             if best is not None else None)
         self.last_val_loss: float | None = None
         epoch_times: list[float] = []
+        mixstyle = None
+        if self.aug.mixstyle > 0 and tc.augment:  # removed by run() however training ends
+            mixstyle = _MixStyle(self.aug.mixstyle_alpha, self.mcfg.time_pool, tc.seed + rank)
+            self._hook = model.blocks[0].register_forward_hook(mixstyle)
         for epoch in range(1, tc.epochs + 1):
             te = time.perf_counter()
             sampler.set_epoch(epoch)
             order = self._bucketed([train_idx[i] for i in sampler], tc.batch_size, rng)
             model.train()
             aug = self.aug.scaled((epoch - 1) / max(1.0, self.aug.warmup * tc.epochs))
+            if mixstyle is not None:
+                mixstyle.p = aug.mixstyle if tc.augment else 0.0
             loss_sum = correct = seen = 0.0
             for step in range(steps):
                 if self.cancel():
@@ -257,6 +307,8 @@ class Trainer:
                 if device.type == "cuda":  # page-locked, so the copy below is truly async
                     x = x.pin_memory()
                 x = x.to(device, non_blocking=True)
+                if mixstyle is not None:
+                    mixstyle.lengths = lengths
                 y = labels_t[idx].to(device, non_blocking=True)
                 with torch.autocast(device_type=device.type, dtype=amp_dtype, enabled=use_amp):
                     logits, _ = ddp_model(x, lengths.to(device))
@@ -304,6 +356,7 @@ class Trainer:
                 break
             if stale >= tc.patience:
                 break
+        self._remove_hook()
         self._finish(t0, cancelled=False)
         yield Progress("done", message="finished", elapsed_s=time.perf_counter() - t0,
                        best_val_acc=self.best_val)

@@ -58,3 +58,64 @@ def test_full_recipe_leaves_the_cached_example_alone_and_stays_float32():
             assert 1 <= out.shape[1] <= 100 and torch.isfinite(out).all()
             out += 1.0  # the caller may write into what it got...
         assert torch.equal(f, before)  # ...and the cache keeps the original
+
+
+class _FixedDraws:
+    """Stands in for MixStyle's generator: always mixes, with a known partner and weight."""
+
+    def __init__(self, perm, lam):
+        self.perm, self.lam = np.array(perm), lam
+
+    def random(self):
+        return 0.0
+
+    def permutation(self, n):
+        return self.perm[:n]
+
+    def beta(self, a, b, size):
+        return np.full(size, self.lam)
+
+
+def test_mixstyle_mixes_each_examples_channel_statistics_over_its_real_frames():
+    from audioclf.training import _MixStyle
+
+    block = torch.nn.Identity()
+    ms = _MixStyle(alpha=0.1, time_pool=2, seed=0)
+    ms.p, ms.rng = 1.0, _FixedDraws([1, 0, 2], 0.25)
+    ms.lengths = torch.tensor([12, 8, 5])  # frames before the block's time stride of 2
+    g = torch.Generator().manual_seed(1)
+    y = torch.rand(3, 4, 5, 6, generator=g) * torch.tensor([1.0, 3.0, 0.5])[:, None, None, None]
+    y[1, :, :, 4:] = 0  # padding after ceil(8 / 2) = 4 steps, and after ceil(5 / 2) = 3
+    y[2, :, :, 3:] = 0
+    out = ms(block.train(), (y,), y)
+
+    def stats(x, n):
+        v = x[:, :, :n]
+        return v.mean(dim=(1, 2)), v.std(dim=(1, 2), unbiased=False)
+
+    steps = [6, 4, 3]
+    for i, j in [(0, 1), (1, 0)]:  # swapped partners; example 2 is its own partner
+        mu_i, sd_i = stats(y[i], steps[i])
+        mu_j, sd_j = stats(y[j], steps[j])
+        mu_o, sd_o = stats(out[i], steps[i])
+        assert torch.allclose(mu_o, 0.25 * mu_i + 0.75 * mu_j, atol=1e-5)
+        assert torch.allclose(sd_o, 0.25 * sd_i + 0.75 * sd_j, atol=1e-3)
+        assert torch.all(out[i, :, :, steps[i]:] == 0)  # padded frames stay zero
+    assert torch.allclose(out[2], y[2], atol=1e-5)  # mixed with itself: unchanged
+    assert ms(block.eval(), (y,), y) is None  # never at inference
+
+
+def test_training_with_mixstyle_learns_and_leaves_no_hook(synth_data, tmp_path):
+    from audioclf.config import ModelConfig, TrainConfig
+    from audioclf.training import Trainer
+
+    tr = Trainer(synth_data, tmp_path / "m.safetensors",
+                 TrainConfig(epochs=8, batch_size=8, lr=5e-3, val_fraction=0.2, seed=0,
+                             device="cpu", patience=8),
+                 FeatureConfig.for_sample_rate(8000, n_mels=32),
+                 ModelConfig(conv_channels=(8, 16), hidden_size=32, window_s=1.0),
+                 augment=Augment(mixstyle=1.0))
+    for _ in tr.run():
+        pass
+    assert tr.result is not None and tr.result.best_val_acc >= 0.9
+    assert not tr.bundle.model.blocks[0]._forward_hooks

@@ -15,6 +15,7 @@ import argparse
 import collections
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -67,6 +68,9 @@ def main() -> None:
     ap.add_argument("--per-epoch", action="store_true",
                     help="also classify the held-out speaker after every epoch (a diagnostic: "
                          "how its accuracy moves while the saved model is chosen on validation)")
+    ap.add_argument("--save-models", metavar="DIR",
+                    help="keep each round's model file here as SPEAKER.safetensors (for "
+                         "python -m bench.loso_ensemble)")
     ap.add_argument("extra", nargs="*", help="extra `audioclf train` flags")
     a = ap.parse_args()
     from audioclf.cli import build_parser, train_configs
@@ -99,6 +103,9 @@ def main() -> None:
                 for p in tr.run():
                     if a.per_epoch and p.phase == "validate":
                         curve.append(_held_out_now(tr, feats, y, names, p))
+            if a.save_models:
+                Path(a.save_models).mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(args.out, Path(a.save_models) / f"{spk}.safetensors")
             clf = Classifier(tr.bundle, "cpu")
             idx = np.array([clf.labels.index(n) for n in names])
             pred = clf.probs_of_clips(feats).argmax(1)

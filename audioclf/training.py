@@ -117,8 +117,7 @@ class _MixStyle:
         b, _, _, t = y.shape
         lengths = ((self.lengths + self.time_pool - 1) // self.time_pool).clamp(1, t)
         mask = (torch.arange(t)[None, :] < lengths[:, None]).to(y)[:, None, None, :]
-        n = (mask.sum(dim=(2, 3), keepdim=True) * y.shape[2]).to(y.device)
-        mask = mask.to(y.device)
+        n = mask.sum(dim=(2, 3), keepdim=True) * y.shape[2]  # values per (example, channel)
         mu = ((y * mask).sum(dim=(2, 3), keepdim=True) / n).detach()
         var = ((y - mu) ** 2 * mask).sum(dim=(2, 3), keepdim=True) / n
         sig = (var + 1e-6).sqrt().detach()
@@ -293,7 +292,7 @@ class Trainer:
             model.train()
             aug = self.aug.scaled((epoch - 1) / max(1.0, self.aug.warmup * tc.epochs))
             if mixstyle is not None:
-                mixstyle.p = aug.mixstyle if tc.augment else 0.0
+                mixstyle.p = aug.mixstyle  # ramped up with the rest of the augmentation
             loss_sum = correct = seen = 0.0
             for step in range(steps):
                 if self.cancel():

@@ -41,12 +41,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmpdir:
         for spk in speakers:
             _, test = fold_dirs(fsdd, spk, Path(tmpdir))
-            probs, accs = [], []
+            probs, accs, decoded = [], [], {}  # decoded: the clips once per front end
+            labels: list[str] = []  # the first model's order; the others' columns follow it
             for d in a.dirs:
                 clf = Classifier(load_model(Path(d) / f"{spk}.safetensors", "cpu"), "cpu")
-                feats, y, names = test_set(clf.bundle.feature_config, test)
-                truth = np.array([clf.labels.index(n) for n in names])[y]
-                p = clf.probs_of_clips(feats)
+                fcfg = clf.bundle.feature_config
+                if fcfg not in decoded:
+                    decoded[fcfg] = test_set(fcfg, test)
+                feats, y, names = decoded[fcfg]
+                labels = labels or clf.labels
+                p = clf.probs_of_clips(feats)[:, [clf.labels.index(lab) for lab in labels]]
+                truth = np.array([labels.index(n) for n in names])[y]
                 probs.append(p)
                 accs.append(float((p.argmax(1) == truth).mean()))
             ens = float((np.mean(probs, axis=0).argmax(1) == truth).mean())

@@ -40,6 +40,7 @@ from audioclf.device import select_device
 from audioclf.errors import AudioclfError, DatasetError
 from audioclf.feature_cache import FeatureCache
 from audioclf.inference import Classifier
+from audioclf.mixstyle import MixStyle
 
 
 @dataclass
@@ -92,40 +93,6 @@ def _all_reduce(values: Sequence[float], device: torch.device) -> list[float]:
     t = torch.tensor(list(values), dtype=torch.float64, device=device)
     dist.all_reduce(t)
     return t.tolist()
-
-
-class _MixStyle:
-    """MixStyle on the first conv block's output while training (a forward hook; the model
-    and its files are unchanged, and inference never runs it).
-
-    With probability ``p`` per batch: each example's per-channel mean and std over frequency
-    and its real frames become a Beta(alpha, alpha) mix of its own and a random partner's;
-    padded frames stay zero. Its own generator, so it leaves the global RNG alone.
-    """
-
-    def __init__(self, alpha: float, time_pool: int, seed: int) -> None:
-        self.p, self.alpha, self.time_pool = 0.0, alpha, time_pool
-        self.lengths: torch.Tensor | None = None  # (B,) frames of the batch about to run
-        self.rng = np.random.default_rng(seed + 7919)
-
-    def __call__(self, module: torch.nn.Module, inputs: object, y: torch.Tensor
-                 ) -> torch.Tensor | None:
-        if not module.training or self.lengths is None or len(y) < 2:
-            return None
-        if self.rng.random() >= self.p:
-            return None
-        b, _, _, t = y.shape
-        lengths = ((self.lengths + self.time_pool - 1) // self.time_pool).clamp(1, t)
-        mask = (torch.arange(t)[None, :] < lengths[:, None]).to(y)[:, None, None, :]
-        n = mask.sum(dim=(2, 3), keepdim=True) * y.shape[2]  # values per (example, channel)
-        mu = ((y * mask).sum(dim=(2, 3), keepdim=True) / n).detach()
-        var = ((y - mu) ** 2 * mask).sum(dim=(2, 3), keepdim=True) / n
-        sig = (var + 1e-6).sqrt().detach()
-        perm = torch.from_numpy(self.rng.permutation(b)).to(y.device)
-        lam = torch.from_numpy(self.rng.beta(self.alpha, self.alpha, (b, 1, 1, 1))).to(y)
-        mixed = (y - mu) / sig * (lam * sig + (1 - lam) * sig[perm]) \
-            + lam * mu + (1 - lam) * mu[perm]
-        return mixed * mask
 
 
 class Trainer:
@@ -224,10 +191,9 @@ class Trainer:
         try:
             yield from self._run(t0)
         except _Cancelled:
-            self._remove_hook()
             self._finish(t0, cancelled=True)
             yield Progress("done", message="cancelled", elapsed_s=time.perf_counter() - t0)
-        finally:
+        finally:  # an error mid-training skips _finish
             self._remove_hook()
 
     def _remove_hook(self) -> None:
@@ -283,7 +249,7 @@ class Trainer:
         epoch_times: list[float] = []
         mixstyle = None
         if self.aug.mixstyle > 0 and tc.augment:  # removed by run() however training ends
-            mixstyle = _MixStyle(self.aug.mixstyle_alpha, self.mcfg.time_pool, tc.seed + rank)
+            mixstyle = MixStyle(self.aug.mixstyle_alpha, self.mcfg.time_pool, tc.seed + rank)
             self._hook = model.blocks[0].register_forward_hook(mixstyle)
         for epoch in range(1, tc.epochs + 1):
             te = time.perf_counter()
@@ -355,7 +321,6 @@ class Trainer:
                 break
             if stale >= tc.patience:
                 break
-        self._remove_hook()
         self._finish(t0, cancelled=False)
         yield Progress("done", message="finished", elapsed_s=time.perf_counter() - t0,
                        best_val_acc=self.best_val)
@@ -412,6 +377,7 @@ class Trainer:
         save_model(self.out_path, self.bundle)
 
     def _finish(self, t0: float, cancelled: bool) -> None:
+        self._remove_hook()  # the model is handed back as it is used at inference
         if not cancelled and dist.is_available() and dist.is_initialized():
             dist.barrier()  # every rank reads the model file only after rank 0's last save
         if self.bundle is not None and self.out_path.exists():

@@ -77,10 +77,10 @@ class _FixedDraws:
 
 
 def test_mixstyle_mixes_each_examples_channel_statistics_over_its_real_frames():
-    from audioclf.training import _MixStyle
+    from audioclf.mixstyle import MixStyle
 
     block = torch.nn.Identity()
-    ms = _MixStyle(alpha=0.1, time_pool=2, seed=0)
+    ms = MixStyle(alpha=0.1, time_pool=2, seed=0)
     ms.p, ms.rng = 1.0, _FixedDraws([1, 0, 2], 0.25)
     ms.lengths = torch.tensor([12, 8, 5])  # frames before the block's time stride of 2
     g = torch.Generator().manual_seed(1)

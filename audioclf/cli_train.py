@@ -64,6 +64,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--lifter", type=int, default=0,
                    help="keep this many DCT coefficients per frame inside the model (spectral "
                    "envelope only, less speaker pitch; 0 = off)")
+    p.add_argument("--teacher", dest="teachers", action="append", default=[], metavar="MODEL",
+                   help="distil: also learn to match this model's probabilities (repeat for "
+                   "several; their mean is matched). Same front end and classes")
+    p.add_argument("--distill-weight", type=float, default=d["distill_weight"],
+                   help="weight of the teachers against the labels, 0-1")
+    p.add_argument("--distill-temperature", type=float, default=d["distill_temperature"])
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_train)
     return p
@@ -89,7 +95,9 @@ def train_configs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, val_fraction=args.val_fraction,
         seed=args.seed, patience=args.patience, augment=not args.no_augment, device=args.device,
         amp=not args.no_amp, target_accuracy=args.target_accuracy, num_workers=args.workers,
-        feature_ram_mb=args.feature_ram_mb, cache_dir=args.cache_dir)
+        feature_ram_mb=args.feature_ram_mb, cache_dir=args.cache_dir,
+        teachers=tuple(args.teachers), distill_weight=args.distill_weight,
+        distill_temperature=args.distill_temperature)
     fcfg = FeatureConfig.for_sample_rate(args.sample_rate, n_mels=args.n_mels)
     mcfg = ModelConfig(conv_channels=tuple(args.conv_channels), time_pool=args.time_pool,
                        hidden_size=args.hidden_size,

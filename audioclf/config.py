@@ -122,6 +122,11 @@ class TrainConfig:
     # hash and FeatureConfig; reused by later runs), and read back batch by batch.
     feature_ram_mb: float = 4096.0
     cache_dir: str | None = None  # on-disk feature cache; None = <user cache dir>/features
+    # distillation (audioclf.distill): model files whose mean probabilities the new model
+    # also learns to match, with this weight (0-1) against the labels, at this temperature
+    teachers: tuple[str, ...] = ()
+    distill_weight: float = 0.5
+    distill_temperature: float = 2.0
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:

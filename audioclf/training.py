@@ -37,6 +37,7 @@ from audioclf.dataset import (
     stratified_split,
 )
 from audioclf.device import select_device
+from audioclf.distill import Teachers
 from audioclf.errors import AudioclfError, DatasetError
 from audioclf.feature_cache import FeatureCache
 from audioclf.inference import Classifier
@@ -212,6 +213,8 @@ class Trainer:
         if self.resume is not None:  # features are computed with the file's settings
             prev = load_model(self.resume, "cpu")
             self.fcfg, self.mcfg = prev.feature_config, prev.model_config
+        teachers = (Teachers(tc.teachers, self.fcfg, device, tc.distill_weight,
+                             tc.distill_temperature) if tc.teachers else None)  # before decoding
         yield from self._load_data()
         assert self.folder is not None
         labels = self.folder.labels
@@ -251,6 +254,7 @@ class Trainer:
         if self.aug.mixstyle > 0 and tc.augment:  # removed by run() however training ends
             mixstyle = MixStyle(self.aug.mixstyle_alpha, self.mcfg.time_pool, tc.seed + rank)
             self._hook = model.blocks[0].register_forward_hook(mixstyle)
+        teachers = teachers and teachers.align(labels)
         for epoch in range(1, tc.epochs + 1):
             te = time.perf_counter()
             sampler.set_epoch(epoch)
@@ -279,6 +283,8 @@ class Trainer:
                     logits, _ = ddp_model(x, lengths.to(device))
                     loss = torch.nn.functional.cross_entropy(logits.float(), y,
                                                              label_smoothing=0.05)
+                    if teachers is not None:
+                        loss = teachers.loss(loss, logits, x, lengths.to(device))
                 opt.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
                 scaler.unscale_(opt)

@@ -1,7 +1,8 @@
 """Generalisation to voices never heard: leave-one-speaker-out on FSDD's five speakers.
 
     python -m bench.loso [--speakers S ...] [--augment FIELD=VALUE ...] [--no-tts]
-                         [--with DIR ...] [--json OUT] [-- extra `audioclf train` flags]
+                         [--with DIR ...] [--save-models DIR] [--teachers DIR ...]
+                         [--json OUT] [-- extra `audioclf train` flags]
 
 For each speaker: train the default model's recipe (bench/common.py) on the other four
 speakers' clips (train and test splits together) plus the generated background class and the
@@ -71,6 +72,9 @@ def main() -> None:
     ap.add_argument("--save-models", metavar="DIR",
                     help="keep each round's model file here as SPEAKER.safetensors (for "
                          "python -m bench.loso_ensemble)")
+    ap.add_argument("--teachers", nargs="*", default=[], metavar="DIR",
+                    help="distil every round's model from DIR/SPEAKER.safetensors (the rounds' "
+                         "models kept by --save-models; never trained on the held-out speaker)")
     ap.add_argument("extra", nargs="*", help="extra `audioclf train` flags")
     a = ap.parse_args()
     from audioclf.cli import build_parser, train_configs
@@ -92,9 +96,10 @@ def main() -> None:
         tmp = Path(tmpdir)
         for spk in a.speakers:
             train, test = fold_dirs(fsdd, spk, tmp)
+            distil = [f for d in a.teachers for f in ("--teacher", f"{d}/{spk}.safetensors")]
             args = build_parser().parse_args(
                 train_args([str(train), str(bg), *more], str(tmp / f"{spk}.safetensors"),
-                           a.extra))
+                           [*a.extra, *distil]))
             tcfg, fcfg, mcfg = train_configs(args)
             feats, y, names = test_set(fcfg, test)
             curve = []
@@ -121,7 +126,7 @@ def main() -> None:
                   f"  most confused: {', '.join(top)}", flush=True)
     accs = [r["accuracy"] for r in results.values()]
     summary = {"machine": machine(), "per_speaker": results, "mean": float(np.mean(accs)),
-               "worst": float(np.min(accs)), "args": a.extra, "augment": a.augment,
+               "worst": float(np.min(accs)), "args": a.extra, "teachers": a.teachers, "augment": a.augment,
                "training_dirs": ["<fsdd minus the speaker>", "<background>", *more]}
     print(f"leave-one-speaker-out: mean {summary['mean'] * 100:.2f}%, worst "
           f"{summary['worst'] * 100:.2f}%")

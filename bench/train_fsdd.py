@@ -64,8 +64,8 @@ def run(with_background: bool, extra: list[str]) -> dict:
             wall = time.perf_counter() - t0 - eval_s
             hist.append({"epoch": p.epoch, "wall_s": round(wall, 1), "test_acc": acc,
                          "val_acc": p.val_acc})
-            print(f"epoch {p.epoch:2d}  {wall:6.1f}s  val {p.val_acc:.4f}  test {acc:.4f}",
-                  flush=True)
+            val = "n/a" if p.val_acc is None else f"{p.val_acc:.4f}"  # --val-fraction 0
+            print(f"epoch {p.epoch:2d}  {wall:6.1f}s  val {val}  test {acc:.4f}", flush=True)
             for k, when in reached.items():
                 if when is None and acc >= float(k):
                     reached[k] = round(wall, 1)

@@ -33,7 +33,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=d["epochs"])
     p.add_argument("--batch-size", type=int, default=d["batch_size"])
     p.add_argument("--lr", type=float, default=d["lr"], help="peak learning rate")
-    p.add_argument("--val-fraction", type=float, default=d["val_fraction"])
+    p.add_argument("--val-fraction", type=float, default=d["val_fraction"],
+                   help="share of each class held out to pick the best epoch and stop early; "
+                   "0 = train on every clip and keep the last epoch")
     p.add_argument("--seed", type=int, default=d["seed"])
     p.add_argument("--patience", type=int, default=d["patience"], help="early-stopping epochs")
     p.add_argument("--target-accuracy", type=float, default=None,

@@ -38,6 +38,7 @@ from audioclf.dataset import (
 )
 from audioclf.device import select_device
 from audioclf.distill import Teachers
+from audioclf.distributed import all_reduce_sum, rank_and_world
 from audioclf.errors import AudioclfError, DatasetError
 from audioclf.feature_cache import FeatureCache
 from audioclf.inference import Classifier
@@ -75,25 +76,6 @@ class TrainResult:
     elapsed_s: float
     skipped: list[tuple[str, str]] = field(default_factory=list)
     history: list[dict[str, float | None]] = field(default_factory=list)
-
-
-def _dist() -> tuple[int, int]:
-    """(rank, world size); initialises torch.distributed under torchrun."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return 0, 1
-    if not dist.is_initialized():
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
-        dist.init_process_group(backend=backend)
-    return dist.get_rank(), dist.get_world_size()
-
-
-def _all_reduce(values: Sequence[float], device: torch.device) -> list[float]:
-    if not (dist.is_available() and dist.is_initialized()):
-        return list(values)
-    t = torch.tensor(list(values), dtype=torch.float64, device=device)
-    dist.all_reduce(t)
-    return t.tolist()
 
 
 class Trainer:
@@ -203,7 +185,7 @@ class Trainer:
             self._hook = None
 
     def _run(self, t0: float) -> Iterator[Progress]:
-        rank, world = _dist()
+        rank, world = rank_and_world()
         tc = self.tcfg
         device = select_device(tc.device)
         if world > 1 and device.type == "cuda":
@@ -254,7 +236,8 @@ class Trainer:
         if self.aug.mixstyle > 0 and tc.augment:  # removed by run() however training ends
             mixstyle = MixStyle(self.aug.mixstyle_alpha, self.mcfg.time_pool, tc.seed + rank)
             self._hook = model.blocks[0].register_forward_hook(mixstyle)
-        teachers = teachers and teachers.align(labels)
+        if teachers is not None:
+            teachers.align(labels)
         for epoch in range(1, tc.epochs + 1):
             te = time.perf_counter()
             sampler.set_epoch(epoch)
@@ -279,12 +262,13 @@ class Trainer:
                 if mixstyle is not None:
                     mixstyle.lengths = lengths
                 y = labels_t[idx].to(device, non_blocking=True)
+                steps_d = lengths.to(device)
                 with torch.autocast(device_type=device.type, dtype=amp_dtype, enabled=use_amp):
-                    logits, _ = ddp_model(x, lengths.to(device))
+                    logits, _ = ddp_model(x, steps_d)
                     loss = torch.nn.functional.cross_entropy(logits.float(), y,
                                                              label_smoothing=0.05)
                     if teachers is not None:
-                        loss = teachers.loss(loss, logits, x, lengths.to(device))
+                        loss = teachers.loss(loss, logits, x, steps_d)
                 opt.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
                 scaler.unscale_(opt)
@@ -302,7 +286,7 @@ class Trainer:
                     "train", step + 1, steps, epoch, tc.epochs, loss_sum / seen, correct / seen,
                     None, self.best_val, float(sched.get_last_lr()[0]), elapsed,
                     eta_s=float(per_epoch * (tc.epochs - epoch) + per_epoch * (1 - (step + 1) / steps)))
-            loss_sum, correct, seen = _all_reduce([loss_sum, correct, seen], device)
+            loss_sum, correct, seen = all_reduce_sum([loss_sum, correct, seen], device)
             val_acc = self._validate(clf, val_idx, rank, world, device)
             model.train()
             epoch_times.append(time.perf_counter() - te)
@@ -362,7 +346,7 @@ class Trainer:
         truth = [self.items[i][1] for i in mine]
         ok = float(sum(int(np.argmax(p)) == y for p, y in zip(probs, truth)))
         nll = float(sum(-np.log(max(float(p[y]), 1e-12)) for p, y in zip(probs, truth)))
-        ok, nll, n = _all_reduce([ok, nll, float(len(mine))], device)
+        ok, nll, n = all_reduce_sum([ok, nll, float(len(mine))], device)
         self.last_val_loss = nll / n if n else None
         return ok / n if n else None
 

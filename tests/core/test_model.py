@@ -48,19 +48,22 @@ def test_final_state_is_last_layer_not_mixed(layers, bidir):
 def test_dense_padded_lstm_equals_packing(layers, bidir):
     """The CPU path (dense one-directional runs, the reverse one over each sequence reversed
     within its length) gives what packing the sequences gives: outputs, zeros at padded
-    steps, final states, and the gradients of the LSTM weights."""
+    steps, final states, and the gradients of the LSTM weights and of its input (which the
+    conv blocks learn from)."""
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
     torch.manual_seed(layers)
     cfg = ModelConfig(conv_channels=(4,), hidden_size=7, num_layers=layers, bidirectional=bidir,
                       dropout=0.0)
     m = ConvLSTM(cfg, n_mels=8, n_classes=3)
-    seq = torch.randn(4, 9, m.lstm_input)
+    seq = torch.randn(4, 9, m.lstm_input, requires_grad=True)
     lengths = torch.tensor([9, 4, 1, 6])
     out, final = m.lstm_padded(seq, lengths)
     (out.square().sum() + final.sum()).backward()
     dense_grads = [p.grad.clone() for p in m.lstm.parameters()]
+    dense_input_grad = seq.grad.clone()
     m.zero_grad()
+    seq.grad = None
     packed = pack_padded_sequence(seq, lengths, batch_first=True, enforce_sorted=False)
     ref_packed, (h_n, _) = m.lstm(packed)
     ref, _ = pad_packed_sequence(ref_packed, batch_first=True, total_length=9)
@@ -71,6 +74,7 @@ def test_dense_padded_lstm_equals_packing(layers, bidir):
     assert out[1, 4:].abs().max() == 0 and out[2, 1:].abs().max() == 0
     for g, p in zip(dense_grads, m.lstm.parameters(), strict=True):
         assert (g - p.grad).abs().max() < 1e-4
+    assert (dense_input_grad - seq.grad).abs().max() < 1e-5
     assert not any("one_way" in k for k in m.state_dict())  # the helpers hold no weights
     assert all(p.is_meta for h in m._one_way for p in h.parameters())  # nor memory, nor RNG draws
 

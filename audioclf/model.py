@@ -222,13 +222,9 @@ class ConvLSTM(nn.Module):
                 suffix = f"_l{layer}" + ("_reverse" if d else "")
                 weights = {f"{name}_l0": getattr(self.lstm, name + suffix)
                            for name in _LSTM_WEIGHTS}
-                one_way = self._one_way[min(layer, 1)]
-                if d == 0:
-                    outs.append(functional_call(one_way, weights, (x,), strict=True)[0])
-                else:
-                    xr = x.gather(1, order.expand(-1, -1, x.shape[2]))
-                    o = functional_call(one_way, weights, (xr,), strict=True)[0]
-                    outs.append(o.gather(1, order.expand(-1, -1, o.shape[2])))
+                inp = x.gather(1, order.expand(-1, -1, x.shape[2])) if d else x
+                o = functional_call(self._one_way[min(layer, 1)], weights, (inp,), strict=True)[0]
+                outs.append(o.gather(1, order.expand(-1, -1, o.shape[2])) if d else o)
             x = torch.cat(outs, dim=2) if len(outs) > 1 else outs[0]
             if layer < self.cfg.num_layers - 1 and self.lstm.dropout > 0:
                 x = nn.functional.dropout(x, self.lstm.dropout, self.training)

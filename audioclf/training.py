@@ -262,13 +262,13 @@ class Trainer:
                 if mixstyle is not None:
                     mixstyle.lengths = lengths
                 y = labels_t[idx].to(device, non_blocking=True)
-                steps_d = lengths.to(device)
+                lengths_d = lengths.to(device)
                 with torch.autocast(device_type=device.type, dtype=amp_dtype, enabled=use_amp):
-                    logits, _ = ddp_model(x, steps_d)
+                    logits, _ = ddp_model(x, lengths_d)
                     loss = torch.nn.functional.cross_entropy(logits.float(), y,
                                                              label_smoothing=0.05)
                     if teachers is not None:
-                        loss = teachers.loss(loss, logits, x, steps_d)
+                        loss = teachers.loss(loss, logits, x, lengths_d)
                 opt.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
                 scaler.unscale_(opt)

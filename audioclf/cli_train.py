@@ -43,7 +43,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps")
     p.add_argument("--no-augment", action="store_true", help="turn augmentation off")
     p.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
-    p.add_argument("--workers", type=int, default=d["num_workers"], help="decoding threads")
+    p.add_argument("--workers", type=int, default=d["num_workers"],
+                   help="decoding threads for long files (short clips are decoded in the "
+                        "training thread, where a thread costs more than it saves); 0 or 1: none")
     p.add_argument("--feature-ram-mb", type=float, default=d["feature_ram_mb"],
                    help="RAM budget for cached features; bigger datasets are cached on disk")
     p.add_argument("--cache-dir", default=d["cache_dir"],

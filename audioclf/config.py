@@ -116,7 +116,9 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     amp: bool = True  # mixed precision on CUDA (ignored on CPU)
     target_accuracy: float | None = None  # stop as soon as validation accuracy reaches this
-    num_workers: int = 2  # threads decoding audio while the feature cache is built
+    # threads decoding audio while the feature cache is built, when files are long enough to
+    # gain from them (dataset.extract_features); 0 or 1 = all in the training thread
+    num_workers: int = 2
     # RAM budget (MB) for the cached training features. A dataset whose features would need
     # more is cached on disk instead (one .npy per file under cache_dir, keyed by content
     # hash and FeatureConfig; reused by later runs), and read back batch by batch.

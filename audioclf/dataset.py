@@ -159,13 +159,12 @@ def extract_features(
         res = one(i)
         spent.append(time.perf_counter() - t)  # not counting the consumer's time
         yield res
-    if first == len(paths):
-        return
-    if float(np.median(spent)) < thread_above_s:
-        yield from (one(i) for i in range(first, len(paths)))
+    rest = range(first, len(paths))
+    if not rest or float(np.median(spent)) < thread_above_s:
+        yield from map(one, rest)
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(one, range(first, len(paths)))
+        yield from pool.map(one, rest)
 
 
 # ---------------------------------------------------------------- augmentation (train only)

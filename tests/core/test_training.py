@@ -93,7 +93,7 @@ def test_best_model_breaks_accuracy_ties_by_validation_loss(synth_data, tmp_path
 
 def test_same_seed_same_weights_other_seed_other_weights(synth_data, tmp_path):
     """Training is seeded end to end (split, order, augmentation, init): the README's claim
-    that the default model rebuilds to the same weights rests on this."""
+    that the default model rebuilds to the same weights on the same machine rests on this."""
     from safetensors.torch import load_file
 
     def train(seed: int, name: str) -> dict:

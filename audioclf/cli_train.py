@@ -33,6 +33,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=d["epochs"])
     p.add_argument("--batch-size", type=int, default=d["batch_size"])
     p.add_argument("--lr", type=float, default=d["lr"], help="peak learning rate")
+    p.add_argument("--weight-decay", type=float, default=d["weight_decay"],
+                   help="AdamW weight decay")
     p.add_argument("--val-fraction", type=float, default=d["val_fraction"],
                    help="share of each class held out to pick the best epoch and stop early; "
                    "0 = train on every clip and keep the last epoch")
@@ -96,7 +98,8 @@ def train_configs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from audioclf.config import FeatureConfig, ModelConfig, TrainConfig
 
     tcfg = TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, val_fraction=args.val_fraction,
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
+        val_fraction=args.val_fraction,
         seed=args.seed, patience=args.patience, augment=not args.no_augment, device=args.device,
         amp=not args.no_amp, target_accuracy=args.target_accuracy, num_workers=args.workers,
         feature_ram_mb=args.feature_ram_mb, cache_dir=args.cache_dir,

@@ -106,6 +106,18 @@ def test_model_shape_flags_reach_the_model_config():
     assert (mcfg.time_pool, mcfg.bidirectional, mcfg.input_norm) == (4, True, "band_mean")
 
 
+def test_optimiser_flags_reach_the_train_config():
+    from audioclf.cli import build_parser, train_configs
+    from audioclf.config import TrainConfig
+
+    args = build_parser().parse_args(["train", "d", "--out", "m.safetensors"])
+    assert train_configs(args)[0].weight_decay == TrainConfig().weight_decay
+    args = build_parser().parse_args(["train", "d", "--out", "m.safetensors", "--lr", "0.01",
+                                      "--weight-decay", "0.05"])
+    tcfg = train_configs(args)[0]
+    assert (tcfg.lr, tcfg.weight_decay) == (0.01, 0.05)
+
+
 def test_predict_mixed_precision_on_cpu(capsys, tiny_model, tmp_path):
     """--precision mixed runs the model in bfloat16 on a CPU: close to float32, not equal."""
     import soundfile as sf

@@ -217,7 +217,11 @@ class Trainer:
             train_idx,  # type: ignore[arg-type]  # a list is a map-style dataset
             num_replicas=world, rank=rank, shuffle=True, seed=tc.seed, drop_last=False)
         steps = math.ceil(len(sampler) / tc.batch_size)
-        opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+        # foreach: one call per update step for all parameters, not a Python loop over them
+        # (PyTorch picks it on CUDA by default, not on the CPU). On the CPU: the same weights
+        # to the bit, a step 39.0 -> 37.5 ms in a micro-benchmark (batch 32, 1 s windows)
+        opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay,
+                                foreach=True)
         sched = torch.optim.lr_scheduler.OneCycleLR(
             opt, max_lr=tc.lr, total_steps=max(1, tc.epochs * steps), pct_start=0.1)
         use_amp = tc.amp and device.type == "cuda"

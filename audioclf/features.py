@@ -61,9 +61,10 @@ class LogMel(nn.Module):
         """:meth:`forward` without the channel axis: (B, N) -> (B, F, T), and (N,) -> (F, T).
 
         A plain method, so a per-clip caller skips the module-call machinery. A clip alone
-        and the same clip in a batch give the same bits (the per-clip path takes a 1-D STFT
-        and a matrix product, the batched one a broadcast product; one clip costs mostly
-        per-operation overhead, so it takes the fewest operations)."""
+        takes the fewest operations (a per-clip call costs mostly per-operation overhead): a
+        1-D frame matrix and a plain matrix product, where a batch takes a broadcast one.
+        Both give the same bits for a clip of two frames or more (a one-frame clip alone
+        goes through the BLAS's matrix-vector path: last-bit differences)."""
         # buffers read from the dict: a module attribute lookup costs about 1 us
         c, buf = self.cfg, cast("dict[str, torch.Tensor]", self._buffers)
         n = wave.shape[-1]

@@ -99,9 +99,9 @@ def train_configs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
     tcfg = TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
-        val_fraction=args.val_fraction,
-        seed=args.seed, patience=args.patience, augment=not args.no_augment, device=args.device,
-        amp=not args.no_amp, target_accuracy=args.target_accuracy, num_workers=args.workers,
+        val_fraction=args.val_fraction, seed=args.seed, patience=args.patience,
+        augment=not args.no_augment, device=args.device, amp=not args.no_amp,
+        target_accuracy=args.target_accuracy, num_workers=args.workers,
         feature_ram_mb=args.feature_ram_mb, cache_dir=args.cache_dir,
         teachers=tuple(args.teachers), distill_weight=args.distill_weight,
         distill_temperature=args.distill_temperature)

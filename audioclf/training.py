@@ -38,7 +38,7 @@ from audioclf.dataset import (
 )
 from audioclf.device import select_device
 from audioclf.distill import Teachers
-from audioclf.distributed import all_reduce_sum, rank_and_world
+from audioclf.distributed import all_reduce_sum, rank_and_world, rank_device
 from audioclf.errors import AudioclfError, DatasetError
 from audioclf.feature_cache import FeatureCache
 from audioclf.inference import Classifier
@@ -185,12 +185,9 @@ class Trainer:
             self._hook = None
 
     def _run(self, t0: float) -> Iterator[Progress]:
-        rank, world = rank_and_world()
         tc = self.tcfg
-        device = select_device(tc.device)
-        if world > 1 and device.type == "cuda":
-            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-            torch.cuda.set_device(device)
+        device = rank_device(select_device(tc.device))
+        rank, world = rank_and_world(device)
         prev = None
         if self.resume is not None:  # features are computed with the file's settings
             prev = load_model(self.resume, "cpu")

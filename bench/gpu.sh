@@ -5,7 +5,8 @@
 #
 #     bash bench/gpu.sh [OUTDIR]
 #
-# 1. the requires_cuda tests (CUDA results equal the CPU's; mixed-precision training);
+# 1. the requires_cuda tests (CUDA results equal the CPU's; mixed-precision training; torchrun
+#    on a machine with GPUs: CPU training there on Gloo, more processes than GPUs an error);
 # 2. python -m bench --full --device cuda: training (ours and the tutorial peer, both on the
 #    GPU), file inference in the default precision on CUDA (bfloat16), batch and live;
 # 3. the file inference again in float32 (--precision full).
@@ -21,6 +22,7 @@ torchaudio.__version__, torch.cuda.get_device_name(), 'cpus', __import__('os').c
   2>&1 | tee -a "$out/gpu.txt"
 
 timeout 240 $py -m pytest -q -p no:cacheprovider -m requires_cuda tests/core/test_cuda.py \
+  tests/core/test_distributed.py \
   2>&1 | tee "$out/pytest_cuda.txt"
 timeout 420 $py -m bench --full --device cuda --baseline-cap-s 120 \
   --out "$out/results_cuda.json" 2>&1 | tee "$out/bench_cuda.txt"

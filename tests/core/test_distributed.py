@@ -1,4 +1,4 @@
-"""Distributed training: 2 CPU processes with Gloo under torchrun, as a user would start it."""
+"""Distributed training: 2 processes under torchrun, as a user would start them."""
 
 from __future__ import annotations
 
@@ -14,17 +14,19 @@ from synth import make_clip
 from audioclf.inference import Classifier
 
 
-@pytest.mark.slow
-def test_torchrun_two_cpu_processes(synth_data: Path, tmp_path: Path) -> None:
+def _torchrun_train(synth_data: Path, tmp_path: Path, device: str, gpus_visible: bool) -> None:
+    """2 processes train under torchrun on ``device``; checks the run as a user sees it."""
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     model = out_dir / "m.safetensors"
     logs = tmp_path / "logs"
     env = dict(os.environ, OMP_NUM_THREADS="1", AUDIOCLF_LOG_DIR=str(tmp_path / "applog"),
-               AUDIOCLF_CACHE_DIR=str(tmp_path / "cache"), CUDA_VISIBLE_DEVICES="")
+               AUDIOCLF_CACHE_DIR=str(tmp_path / "cache"))
+    if not gpus_visible:
+        env["CUDA_VISIBLE_DEVICES"] = ""
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
            "--redirects", "3", "--log-dir", str(logs),
-           "-m", "audioclf", "train", str(synth_data), "--out", str(model), "--device", "cpu",
+           "-m", "audioclf", "train", str(synth_data), "--out", str(model), "--device", device,
            "--epochs", "4", "--batch-size", "8", "--lr", "5e-3", "--val-fraction", "0.2",
            "--sample-rate", "8000", "--n-mels", "32", "--conv-channels", "8", "16",
            "--hidden-size", "32"]
@@ -45,3 +47,35 @@ def test_torchrun_two_cpu_processes(synth_data: Path, tmp_path: Path) -> None:
             for k in ("chirp", "noise", "tone") for _ in range(3)]
     assert np.mean(hits) >= 2 / 3
     assert clf.bundle.training["epoch"] >= 1
+
+
+@pytest.mark.slow
+def test_torchrun_two_cpu_processes(synth_data: Path, tmp_path: Path) -> None:
+    _torchrun_train(synth_data, tmp_path, "cpu", gpus_visible=False)
+
+
+@pytest.mark.requires_cuda
+def test_torchrun_cpu_training_on_a_machine_with_gpus(synth_data: Path, tmp_path: Path) -> None:
+    """--device cpu where CUDA is available: Gloo, not NCCL (which cannot reduce CPU tensors)."""
+    _torchrun_train(synth_data, tmp_path, "cpu", gpus_visible=True)
+
+
+@pytest.mark.requires_cuda
+def test_torchrun_more_processes_than_gpus_is_a_clear_error(synth_data: Path,
+                                                            tmp_path: Path) -> None:
+    import torch
+
+    if torch.cuda.device_count() > 1:
+        pytest.skip("needs a machine with exactly one GPU")
+    logs = tmp_path / "logs"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           "--redirects", "3", "--log-dir", str(logs), "-m", "audioclf", "train",
+           str(synth_data), "--out", str(tmp_path / "m.safetensors"), "--device", "cuda",
+           "--epochs", "1"]
+    env = dict(os.environ, AUDIOCLF_LOG_DIR=str(tmp_path / "applog"))
+    proc = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    rank1 = next(p for p in logs.rglob("stderr.log") if p.parent.name == "1").read_text()
+    assert "more processes on this machine than it has GPUs (1)" in rank1
+    assert "Traceback" not in rank1
+    assert not (tmp_path / "m.safetensors").exists()

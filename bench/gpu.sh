@@ -9,7 +9,9 @@
 #    on a machine with GPUs: CPU training there on Gloo, more processes than GPUs an error);
 # 2. python -m bench --full --device cuda: training (ours and the tutorial peer, both on the
 #    GPU), file inference in the default precision on CUDA (bfloat16), batch and live;
-# 3. the file inference again in float32 (--precision full).
+# 3. the file inference again in float32 (--precision full);
+# 4. the command line on the GPU against the CPU (python -m bench.gpu_cli): evaluate on FSDD
+#    test, predict --timeline on 53 clips.
 set -u
 out=${1:-build/gpu}
 mkdir -p "$out"
@@ -28,3 +30,4 @@ timeout 420 $py -m bench --full --device cuda --baseline-cap-s 120 \
   --out "$out/results_cuda.json" 2>&1 | tee "$out/bench_cuda.txt"
 timeout 150 $py -m bench --only files --device cuda --precision full \
   --out "$out/results_cuda_fp32.json" 2>&1 | tee "$out/bench_cuda_fp32.txt"
+timeout 150 $py -m bench.gpu_cli --out "$out/results_cuda_cli.json" 2>&1 | tee "$out/gpu_cli.txt"

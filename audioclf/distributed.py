@@ -1,7 +1,7 @@
 """torch.distributed helpers for training under ``torchrun`` (WORLD_SIZE > 1).
 
 NCCL when training on GPUs, Gloo on the CPU (also on a machine that has GPUs: ``--device cpu``
-there must not pick NCCL, which cannot reduce CPU tensors); outside torchrun both helpers are
+there must not pick NCCL, which cannot reduce CPU tensors); outside torchrun the helpers are
 no-ops for a single process.
 """
 

@@ -16,10 +16,14 @@ import torch.distributed as dist
 from audioclf.errors import AudioclfError
 
 
+def _world_size() -> int:
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
 def rank_device(device: torch.device) -> torch.device:
     """This rank's device under torchrun: a CUDA device becomes GPU ``LOCAL_RANK`` (one GPU per
     process, made current before NCCL starts); anything else is returned as it is."""
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or device.type != "cuda":
+    if _world_size() <= 1 or device.type != "cuda":
         return device
     local, gpus = int(os.environ.get("LOCAL_RANK", "0")), torch.cuda.device_count()
     if local >= gpus:
@@ -33,7 +37,7 @@ def rank_device(device: torch.device) -> torch.device:
 def rank_and_world(device: torch.device) -> tuple[int, int]:
     """(rank, world size); initialises torch.distributed under torchrun for training on
     ``device`` (NCCL for a CUDA device, which must be this rank's own, else Gloo)."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
+    world = _world_size()
     if world <= 1:
         return 0, 1
     if not dist.is_initialized():

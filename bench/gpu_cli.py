@@ -58,12 +58,11 @@ def main() -> None:
     for name in (auto, full):
         cpu, gpu = preds["cpu"], preds[name]
         assert isinstance(cpu, list) and isinstance(gpu, list) and len(cpu) == len(gpu)
-        labels = [sorted(p["probs"]) for p in cpu]
-        differ = [c["file"] for c, g in zip(cpu, gpu, strict=True) if c["label"] != g["label"]]
-        clip = max(abs(c["probs"][k] - g["probs"][k])
-                   for c, g, ks in zip(cpu, gpu, labels, strict=True) for k in ks)
+        pairs = list(zip(cpu, gpu, strict=True))
+        differ = [c["file"] for c, g in pairs if c["label"] != g["label"]]
+        clip = max(abs(c["probs"][k] - g["probs"][k]) for c, g in pairs for k in c["probs"])
         timeline = max(float(np.abs(np.array(c["timeline"][k]) - np.array(g["timeline"][k])).max())
-                       for c, g, ks in zip(cpu, gpu, labels, strict=True) for k in ks)
+                       for c, g in pairs for k in c["probs"])
         predict[name] = {"files": len(files), "labels_differ": differ,
                          "max_clip_prob_diff": clip, "max_timeline_prob_diff": timeline}
         print(f"predict {name:26s} {len(files)} files: {len(differ)} labels differ from the "

@@ -14,6 +14,13 @@ from synth import make_clip
 from audioclf.inference import Classifier
 
 
+def _torchrun_train_cmd(logs: Path) -> list[str]:
+    """``torchrun`` of 2 processes per node running ``audioclf train``, each rank's output
+    under ``logs``."""
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+            "--redirects", "3", "--log-dir", str(logs), "-m", "audioclf", "train"]
+
+
 def _torchrun_train(synth_data: Path, tmp_path: Path, device: str, gpus_visible: bool) -> None:
     """2 processes train under torchrun on ``device``; checks the run as a user sees it."""
     out_dir = tmp_path / "out"
@@ -24,9 +31,7 @@ def _torchrun_train(synth_data: Path, tmp_path: Path, device: str, gpus_visible:
                AUDIOCLF_CACHE_DIR=str(tmp_path / "cache"))
     if not gpus_visible:
         env["CUDA_VISIBLE_DEVICES"] = ""
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "--redirects", "3", "--log-dir", str(logs),
-           "-m", "audioclf", "train", str(synth_data), "--out", str(model), "--device", device,
+    cmd = [*_torchrun_train_cmd(logs), str(synth_data), "--out", str(model), "--device", device,
            "--epochs", "4", "--batch-size", "8", "--lr", "5e-3", "--val-fraction", "0.2",
            "--sample-rate", "8000", "--n-mels", "32", "--conv-channels", "8", "16",
            "--hidden-size", "32"]
@@ -68,10 +73,8 @@ def test_torchrun_more_processes_than_gpus_is_a_clear_error(synth_data: Path,
     if torch.cuda.device_count() > 1:
         pytest.skip("needs a machine with exactly one GPU")
     logs = tmp_path / "logs"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "--redirects", "3", "--log-dir", str(logs), "-m", "audioclf", "train",
-           str(synth_data), "--out", str(tmp_path / "m.safetensors"), "--device", "cuda",
-           "--epochs", "1"]
+    cmd = [*_torchrun_train_cmd(logs), str(synth_data), "--out", str(tmp_path / "m.safetensors"),
+           "--device", "cuda", "--epochs", "1"]
     env = dict(os.environ, AUDIOCLF_LOG_DIR=str(tmp_path / "applog"))
     proc = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0

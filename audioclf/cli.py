@@ -259,6 +259,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from audioclf.logs import setup_logging
 
     setup_logging()  # the rotating log file in the user log dir (audioclf.paths)
+    from audioclf.allocator import retain_freed_memory
+
+    retain_freed_memory()  # steps and batches reuse freed memory, no page faults each time
     log = logging.getLogger("audioclf.cli")
     log.info("audioclf %s: %s", __version__, args.command)
     try:

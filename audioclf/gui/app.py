@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     from audioclf.logs import setup_logging
 
     setup_logging(stderr_level=logging.INFO)  # user log dir file + stderr (audioclf.logs)
+    from audioclf.allocator import retain_freed_memory
+
+    retain_freed_memory()  # the workers' batches reuse freed memory (audioclf.allocator)
     from PySide6.QtCore import QTimer  # Qt is imported only when the GUI runs
     from PySide6.QtWidgets import QApplication
 

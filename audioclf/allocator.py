@@ -6,7 +6,7 @@ every allocation, and free memory at the top of the heap beyond twice that thres
 to the kernel. A training step or an inference batch allocates and frees the same tens of MB
 each time, so the kernel hands the same memory back page by page, zeroed, every step (measured
 on a 2-core CPU: 1,000-6,000 page faults per training step, about 1 s of system time per
-epoch; `bench/README`-style figures in the README's Performance section).
+epoch; figures in the README, Performance).
 
 :func:`retain_freed_memory` fixes both thresholds for the process: blocks up to 32 MB come
 from the heap and are reused, and up to 128 MB of freed heap stays mapped. Peak memory is

@@ -11,10 +11,10 @@ epoch; `python -m bench.allocator_ab`, figures in the README, Performance).
 :func:`retain_freed_memory` fixes both thresholds for the process: blocks up to 32 MB come
 from the heap and are reused, and up to 128 MB of freed heap stays mapped. What was in use at
 the peak is in use either way (measured: the same peak RSS within 10 MB for a 10-minute file);
-what changes is that memory freed after it is kept for reuse instead of returned at once. It is process-wide, so the
-entry points (``audioclf``, ``audioclf-gui``) call it, never ``import audioclf``. Elsewhere
-than glibc (macOS, Windows, musl) it does nothing. ``AUDIOCLF_MALLOC_DEFAULTS=1`` in the
-environment keeps glibc's defaults (for comparisons).
+what changes is that memory freed after it is kept for reuse instead of returned at once.
+It is process-wide, so the entry points (``audioclf``, ``audioclf-gui``) call it, never
+``import audioclf``. Elsewhere than glibc (macOS, Windows, musl) it does nothing.
+``AUDIOCLF_MALLOC_DEFAULTS=1`` in the environment keeps glibc's defaults (for comparisons).
 """
 
 from __future__ import annotations

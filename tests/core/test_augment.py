@@ -119,3 +119,20 @@ def test_training_with_mixstyle_learns_and_leaves_no_hook(synth_data, tmp_path):
         pass
     assert tr.result is not None and tr.result.best_val_acc >= 0.9
     assert not tr.bundle.model.blocks[0]._forward_hooks
+
+
+def test_fast_ramp_is_linspace_to_the_bit():
+    from audioclf.dataset import _ramp
+
+    for stop in (0, 1, 2, 7, 39, 60, 99, 123.0):
+        for num in (0, 1, 2, 3, 17, 40, 64, 100, 137):
+            a, b = _ramp(stop, num), np.linspace(0.0, stop, num)
+            assert a.dtype == b.dtype and np.array_equal(a, b), (stop, num)
+
+
+def test_mask_fill_is_the_mean_to_the_bit():
+    # augment_example fills its masks with np.add.reduce / size: the same float32 as f.mean()
+    rng = np.random.default_rng(3)
+    for shape in ((40, 1), (40, 37), (40, 100), (64, 250)):
+        f = rng.standard_normal(shape).astype(np.float32) * 3 + 1
+        assert float(np.add.reduce(f, axis=None) / f.size) == float(f.mean())

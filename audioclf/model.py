@@ -44,12 +44,15 @@ class ConvBlock(nn.Module):
         self.time_pool = time_pool
         self.pool_factors = (freq_pool, time_pool)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, time_major: bool = False
+                ) -> torch.Tensor:
         """(B, C_in, F, T) and its time mask (B, 1, 1, T) -> (B, C_out, F // p, ceil(T / s)).
 
         Padded frames are zeroed before pooling, so they never win a max over real frames.
         ``mask=None``: no padded frames. In eval mode the BatchNorm is folded into the conv
         (computed per call, so it follows the weights while training): one pass, not two.
+        ``time_major`` (eval): the result's memory is laid out (T', B, C, F'), the order
+        :func:`_lstm_input` wants, so it needs no copy there.
         """
         if self.training or self.bn.running_mean is None:
             y = self.act(self.bn(self.conv(x)))
@@ -59,7 +62,7 @@ class ConvBlock(nn.Module):
         y = y if mask is None else y * mask
         # ReLU after pooling: max and ReLU commute, and a zeroed (padded) frame in the max
         # gives relu(max(a, 0)) = max(relu(a), 0), as before; ReLU then runs on 1/(p*s) of y
-        return torch.relu_(_max_pool_nonneg(y, self.pool_factors))
+        return torch.relu_(_max_pool_nonneg(y, self.pool_factors, time_major))
 
     def folded(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Eval-mode conv weight (C_out, C_in, k, k) and bias (C_out,) with the BatchNorm
@@ -87,16 +90,22 @@ def _lstm_input(x: torch.Tensor) -> torch.Tensor:
     return x.permute(3, 0, 1, 2).reshape(t, x.shape[0], -1).transpose(0, 1)
 
 
-def _max_pool_nonneg(y: torch.Tensor, factors: tuple[int, int]) -> torch.Tensor:
+def _max_pool_nonneg(y: torch.Tensor, factors: tuple[int, int], time_major: bool = False
+                     ) -> torch.Tensor:
     """MaxPool2d(kernel = stride = ``factors``, ceil_mode=True) of a tensor >= 0 (after ReLU),
     as element-wise maxima of strided views: the same values, several times faster on CPU
     than the pooling kernel. Zero padding to a multiple is exact because y >= 0 (or because
     a ReLU follows: relu(max(a, 0)) = relu(max(a)), which is how the eval path uses it). Eval only:
     with autograd, its backward costs more than MaxPool2d's (measured: training steps ~25%
-    slower), so training keeps the pooling module."""
-    for dim, k in ((2, factors[0]), (3, factors[1])):
-        if k == 1:
-            continue
+    slower), so training keeps the pooling module. ``time_major``: the last maximum is
+    written into memory laid out (T', B, C, F') (see ConvBlock.forward); same values."""
+    b, c, f, t = y.shape
+    buf = None
+    if time_major:
+        buf = torch.empty(-(-t // factors[1]), b, c, -(-f // factors[0]), dtype=y.dtype,
+                          device=y.device).permute(1, 2, 3, 0)
+    pooled = [(dim, k) for dim, k in ((2, factors[0]), (3, factors[1])) if k > 1]
+    for n, (dim, k) in enumerate(pooled):
         extra = -y.shape[dim] % k
         if extra:
             pad = [0, 0, 0, 0]
@@ -104,8 +113,11 @@ def _max_pool_nonneg(y: torch.Tensor, factors: tuple[int, int]) -> torch.Tensor:
             y = nn.functional.pad(y, pad)
         out = _every(y, dim, 0, k)
         for i in range(1, k):
-            out = torch.maximum(out, _every(y, dim, i, k))
+            last = buf is not None and n == len(pooled) - 1 and i == k - 1
+            out = torch.maximum(out, _every(y, dim, i, k), out=buf if last else None)
         y = out
+    if buf is not None and not pooled:
+        return buf.copy_(y)
     return y
 
 
@@ -283,7 +295,7 @@ class ConvLSTM(nn.Module):
         if x is None:
             wins = torch.stack([frames[:, i * hop:i * hop + window] for i in range(n)])
             return self.clip_logits(wins[:, None])
-        for block in self.blocks[1:]:
-            x = block(_channels_last(x), None)
+        for i, block in enumerate(self.blocks[1:], 2):
+            x = block(_channels_last(x), None, time_major=i == len(self.blocks))
         _, (h_n, _) = self.lstm(_lstm_input(x))
         return self.head(self.dropout(self._final(h_n, x.shape[0])))

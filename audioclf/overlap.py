@@ -104,9 +104,16 @@ def first_block_of_windows(model: ConvLSTM, frames: torch.Tensor, n: int, hop: i
     p = block.pool_factors[0]
     if f % p:
         out = F.pad(out, (0, p - f % p), value=float("-inf"))
-    pooled = out[..., 0::p]
-    for i in range(1, p):
-        pooled = torch.maximum(pooled, out[..., i::p])
+    # written straight into channels-last memory, (n, F', T', C), seen as (n, T', C, F'): the
+    # layout the next block's convolution takes (model._channels_last then copies nothing)
+    pooled = torch.empty(n, out.shape[3] // p, n_groups, c, dtype=out.dtype,
+                         device=out.device).permute(0, 2, 3, 1)
+    if p == 1:
+        pooled.copy_(out)
+    else:
+        torch.maximum(out[..., 0::p], out[..., 1::p], out=pooled)
+    for i in range(2, p):
+        torch.maximum(pooled, out[..., i::p], out=pooled)
     return torch.relu_(pooled).permute(0, 2, 3, 1)
 
 

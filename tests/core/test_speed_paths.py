@@ -17,6 +17,24 @@ def test_pairwise_max_pool_equals_maxpool2d(shape, k) -> None:
     y = torch.relu(torch.randn(*shape))
     ref = torch.nn.MaxPool2d(k, k, ceil_mode=True)(y)
     assert torch.equal(_max_pool_nonneg(y, k), ref)
+    # written time-major for the LSTM: the same values, laid out (T', B, C, F') in memory
+    tm = _max_pool_nonneg(y, k, time_major=True)
+    assert torch.equal(tm, ref) and tm.permute(3, 0, 1, 2).is_contiguous()
+
+
+def test_shared_windows_reach_the_lstm_without_layout_copies() -> None:
+    """The timeline path hands each conv block and the LSTM the memory layout they read
+    (channels-last, then time-major), so no block or LSTM input is copied to re-lay it out."""
+    from audioclf.model import _channels_last, _lstm_input
+    from audioclf.overlap import first_block_of_windows
+
+    m = _model(input_norm="band_mean", time_pool=4, bidirectional=True)
+    frames = torch.randn(40, 8 * 10 + 100)
+    with torch.no_grad():
+        x = first_block_of_windows(m, frames, 9, 10, 100)
+        assert x is not None and _channels_last(x) is x
+        y = m.blocks[1](x, None, time_major=True)
+        assert _lstm_input(y).data_ptr() == y.data_ptr()  # a view, not a copy
 
 
 def _model(**kw) -> ConvLSTM:

@@ -23,10 +23,11 @@ from audioclf.fsutil import atomic_write_bytes
 from audioclf.model import ConvLSTM
 
 FORMAT_NAME = "audioclf-model"
-FORMAT_VERSION = 2  # the newest this reads; bump on incompatible change
+FORMAT_VERSION = 3  # the newest this reads; bump on incompatible change
 # Files are written with the oldest version that describes them, so older audioclf releases
 # keep reading what they can compute correctly: 2 = uses ModelConfig.lifter, which a
-# version-1 reader would silently ignore (and so compute something else).
+# version-1 reader would silently ignore (and so compute something else); 3 = uses
+# ModelConfig.norm_dct, likewise unknown to version-2 readers.
 MODEL_SUFFIX = ".safetensors"
 MAX_MODEL_BYTES = 512 * 1024 * 1024  # refuse absurd files before reading them
 
@@ -55,12 +56,17 @@ def build_model(fcfg: FeatureConfig, mcfg: ModelConfig, labels: list[str]) -> Co
     return ConvLSTM(mcfg, n_mels=fcfg.n_mels, n_classes=len(labels))
 
 
+def _oldest_version(mcfg: ModelConfig) -> int:
+    """The oldest format version whose readers compute this model correctly."""
+    return 3 if mcfg.norm_dct else 2 if mcfg.lifter else 1
+
+
 def save_model(path: str | os.PathLike[str], bundle: ModelBundle) -> None:
     """Write the bundle atomically (temp file + fsync + rename)."""
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in bundle.model.state_dict().items()}
     meta = {
         "format": FORMAT_NAME,
-        "format_version": str(2 if bundle.model_config.lifter else 1),
+        "format_version": str(_oldest_version(bundle.model_config)),
         "feature_config": to_json(bundle.feature_config),
         "model_config": to_json(bundle.model_config),
         "labels": json.dumps(list(bundle.labels)),

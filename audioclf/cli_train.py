@@ -67,6 +67,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--input-norm", choices=["mean", "band_mean", "none"], default="mean",
                    help="per-window normalisation inside the model: mean (gain), band_mean "
                    "(gain and microphone colouring, suits speech), none")
+    p.add_argument("--norm-dct", type=int, default=0, metavar="K",
+                   help="with --input-norm band_mean: subtract only the first K DCT "
+                   "coefficients (across mel bands) of the band means, the microphone's "
+                   "smooth colouring, keeping finer spectral shape such as vowel formants "
+                   "(0 = the whole band means)")
     p.add_argument("--lifter", type=int, default=0,
                    help="keep this many DCT coefficients per frame inside the model (spectral "
                    "envelope only, less speaker pitch; 0 = off)")
@@ -106,11 +111,16 @@ def train_configs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         teachers=tuple(args.teachers), distill_weight=args.distill_weight,
         distill_temperature=args.distill_temperature)
     fcfg = FeatureConfig.for_sample_rate(args.sample_rate, n_mels=args.n_mels)
+    if args.norm_dct and args.input_norm != "band_mean":  # before any file is decoded
+        raise AudioclfError("--norm-dct needs --input-norm band_mean")
+    if not 0 <= args.norm_dct <= args.n_mels:
+        raise AudioclfError(f"--norm-dct must be between 0 and --n-mels ({args.n_mels})")
     mcfg = ModelConfig(conv_channels=tuple(args.conv_channels), time_pool=args.time_pool,
                        hidden_size=args.hidden_size,
                        num_layers=args.num_layers, bidirectional=args.bidirectional,
                        dropout=args.dropout, window_s=args.window_s,
-                       input_norm=args.input_norm, lifter=args.lifter)
+                       input_norm=args.input_norm, norm_dct=args.norm_dct,
+                       lifter=args.lifter)
     return tcfg, fcfg, mcfg
 
 

@@ -86,6 +86,11 @@ class ModelConfig:
     # gain and microphone colouring), "mean" subtracts one mean (gain only), "none" nothing.
     # It works on the window the model sees, so files and live audio stay identical.
     input_norm: str = "mean"
+    # With "band_mean": 0 subtracts each band's whole mean; K > 0 subtracts only the band
+    # means' first K DCT coefficients across the bands, their smooth shape (level, tilt,
+    # broad colouring: the microphone and the room), and keeps the finer shape of a word's
+    # average spectrum (its vowel's formants), which the whole mean would remove.
+    norm_dct: int = 0
     # Spectral smoothing inside the model, after the normalisation: keep only the first
     # ``lifter`` DCT coefficients of each frame's log-mel bands (a cepstral lifter, as in
     # MFCCs), so the conv sees the spectral envelope (formants) and not the harmonics (the

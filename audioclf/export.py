@@ -115,6 +115,13 @@ class AudioToProbs(nn.Module):
         self.head = model.head
         self.n_fft = bundle.feature_config.n_fft
         self.input_norm = model.cfg.input_norm
+        # the model's (F, F) projections across mel bands: of the band means (norm_dct) and
+        # of each frame (lifter); identity when unused, so the graph has one shape
+        eye = torch.eye(model.n_mels)
+        for name, used in (("norm_smooth", model.cfg.norm_dct), ("smooth", model.cfg.lifter)):
+            proj = getattr(model, name) if used else eye
+            assert isinstance(proj, torch.Tensor)
+            self.register_buffer(name, proj.detach().clone())
         self.num_layers = model.cfg.num_layers
         self.directions = model.directions
         self.hidden_size = model.cfg.hidden_size
@@ -126,9 +133,10 @@ class AudioToProbs(nn.Module):
         x = self.front(audio)  # (1, 1, F, T)
         # ConvLSTM.encode for one full-length sequence: every mask is all ones.
         if self.input_norm == "band_mean":
-            x = x - x.mean(dim=3, keepdim=True)
+            x = x - torch.matmul(self.norm_smooth, x.mean(dim=3, keepdim=True))
         elif self.input_norm == "mean":
             x = x - x.mean(dim=(2, 3), keepdim=True)
+        x = torch.matmul(self.smooth, x)
         for block in self.blocks:
             x = block(x)
         seq = x.permute(0, 3, 1, 2).flatten(2)  # (1, C, F', T) -> (1, T, C*F')

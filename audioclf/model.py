@@ -125,6 +125,16 @@ def _every(y: torch.Tensor, dim: int, start: int, step: int) -> torch.Tensor:
     return y[:, :, start::step] if dim == 2 else y[:, :, :, start::step]
 
 
+def _dct_projection(k: int, n_mels: int) -> torch.Tensor:
+    """(F, F) projection onto the first ``k`` orthonormal DCT-II basis vectors over the mel
+    bands: applied to a spectrum, it keeps the shape at scales of about F / k bands and
+    coarser (k = 1: the mean over bands; k = F: everything)."""
+    import torchaudio
+
+    dct = torchaudio.functional.create_dct(k, n_mels, norm="ortho")  # (F, k)
+    return dct @ dct.T
+
+
 _LSTM_WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
@@ -149,12 +159,16 @@ class ConvLSTM(nn.Module):
             raise ValueError(f"{n_mels} mel bands are too few for {len(blocks)} pooling blocks")
         if not 0 <= cfg.lifter <= n_mels:
             raise ValueError(f"lifter {cfg.lifter} must be between 0 and n_mels ({n_mels})")
+        if not 0 <= cfg.norm_dct <= n_mels:
+            raise ValueError(f"norm_dct {cfg.norm_dct} must be between 0 and n_mels ({n_mels})")
+        if cfg.norm_dct and cfg.input_norm != "band_mean":
+            raise ValueError("norm_dct needs input_norm 'band_mean'")
         self.blocks = nn.ModuleList(blocks)
         if cfg.lifter:  # (F, F) projection onto the first `lifter` DCT-II basis vectors
-            import torchaudio
-
-            dct = torchaudio.functional.create_dct(cfg.lifter, n_mels, norm="ortho")  # (F, K)
-            self.register_buffer("smooth", dct @ dct.T, persistent=False)
+            self.register_buffer("smooth", _dct_projection(cfg.lifter, n_mels), persistent=False)
+        if cfg.norm_dct:  # the same kind of projection, for the band means (input_offsets)
+            self.register_buffer("norm_smooth", _dct_projection(cfg.norm_dct, n_mels),
+                                 persistent=False)
         self.lstm_input = c_in * f
         self.lstm = nn.LSTM(
             self.lstm_input, cfg.hidden_size, num_layers=cfg.num_layers, batch_first=True,
@@ -268,6 +282,10 @@ class ConvLSTM(nn.Module):
             return torch.zeros_like(band_means)
         if self.cfg.input_norm == "mean":
             return band_means.mean(dim=-2, keepdim=True).expand_as(band_means)
+        if self.cfg.norm_dct:  # only the band means' smooth shape across frequency
+            smooth = self.norm_smooth
+            assert isinstance(smooth, torch.Tensor)
+            return smooth @ band_means
         return band_means
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None

@@ -95,13 +95,16 @@ def test_not_a_file_and_garbage(tmp_path):
 
 
 def test_format_version_is_the_oldest_that_describes_the_file(tmp_path):
-    """A model that uses the lifter is written as format 2, so a version-1 reader (which would
-    ignore the unknown field and compute something else) refuses it; others stay format 1."""
+    """A model that uses the lifter is written as format 2, one that uses norm_dct as 3, so
+    an older reader (which would ignore the unknown field and compute something else)
+    refuses it; others stay format 1."""
     from dataclasses import replace
 
     from audioclf.checkpoint import _read_header
 
-    for mc, version in ((MC, "1"), (replace(MC, lifter=8), "2")):
+    band = replace(MC, input_norm="band_mean")
+    for mc, version in ((MC, "1"), (replace(MC, lifter=8), "2"),
+                        (replace(band, norm_dct=3), "3"), (replace(band, norm_dct=3, lifter=8), "3")):
         b = ModelBundle(build_model(FC, mc, LABELS), FC, mc, LABELS)
         p = tmp_path / f"m{version}.safetensors"
         save_model(p, b)

@@ -101,9 +101,19 @@ def test_model_shape_flags_reach_the_model_config():
     from audioclf.cli import build_parser, train_configs
 
     args = build_parser().parse_args(["train", "d", "--out", "m.safetensors", "--time-pool", "4",
-                                      "--bidirectional", "--input-norm", "band_mean"])
+                                      "--bidirectional", "--input-norm", "band_mean",
+                                      "--norm-dct", "3"])
     _, _, mcfg = train_configs(args)
-    assert (mcfg.time_pool, mcfg.bidirectional, mcfg.input_norm) == (4, True, "band_mean")
+    assert (mcfg.time_pool, mcfg.bidirectional, mcfg.input_norm, mcfg.norm_dct) == (
+        4, True, "band_mean", 3)
+
+
+def test_norm_dct_without_band_mean_is_a_one_line_error(capsys):
+    from audioclf.cli import main
+
+    assert main(["train", "nowhere", "--out", "m.safetensors", "--norm-dct", "3"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--norm-dct needs --input-norm band_mean" in err
 
 
 def test_optimiser_flags_reach_the_train_config():

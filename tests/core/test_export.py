@@ -100,9 +100,12 @@ def test_sidecar_reproduces_the_timeline(clf, tiny_model, tmp_path):
     ModelConfig(conv_channels=(4,), hidden_size=8, num_layers=2, bidirectional=True,
                 input_norm="band_mean"),
     ModelConfig(conv_channels=(4, 4), hidden_size=8, input_norm="none"),
+    ModelConfig(conv_channels=(4, 4), hidden_size=8, input_norm="band_mean", norm_dct=3),
+    ModelConfig(conv_channels=(4, 4), hidden_size=8, input_norm="band_mean", lifter=6),
 ])
 def test_other_model_shapes_export(mcfg, tmp_path):
-    """Bidirectional, stacked and other input norms take the same unpacked path."""
+    """Bidirectional, stacked and other input norms take the same unpacked path; the
+    band-mean DCT projection and the lifter go into the exported graph."""
     torch.manual_seed(0)
     f = FeatureConfig.for_sample_rate(8000, n_mels=16)
     b = ModelBundle(build_model(f, mcfg, ["a", "b"]).eval(), f, mcfg, ["a", "b"])

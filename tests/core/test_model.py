@@ -134,6 +134,34 @@ def test_lifter_keeps_the_envelope_and_drops_fine_structure():
         ConvLSTM(ModelConfig(lifter=33), n_mels=32, n_classes=4)
 
 
+def test_norm_dct_removes_the_smooth_colouring_and_keeps_the_formants():
+    """norm_dct=K: of each band's mean over the window, only the first K DCT components
+    across bands are subtracted. A colouring made of those components (the same in every
+    frame: a microphone) changes nothing; a finer one (a word's vowel) still does. K = 1 is
+    the "mean" norm; K = F is plain band_mean."""
+    import torchaudio
+
+    torch.manual_seed(0)
+    m = ConvLSTM(ModelConfig(input_norm="band_mean", norm_dct=3), n_mels=32, n_classes=4).eval()
+    dct = torchaudio.functional.create_dct(32, 32, norm="ortho")  # (F, F), columns = bases
+    x = torch.randn(2, 1, 32, 50)
+    smooth = (dct[:, :3] @ torch.randn(3, 1))[None, None]  # constant over time
+    fine = (dct[:, 6:] @ torch.randn(26, 1))[None, None]
+    with torch.no_grad():
+        base = m.clip_logits(x)
+        assert (m.clip_logits(x + 3 * smooth) - base).abs().max() < 1e-4
+        assert (m.clip_logits(x + 3 * fine) - base).abs().max() > 1e-3
+        means = x.mean(dim=3, keepdim=True)
+        for k, like in ((1, "mean"), (32, "band_mean")):
+            a = ConvLSTM(ModelConfig(input_norm="band_mean", norm_dct=k), 32, 4)
+            b = ConvLSTM(ModelConfig(input_norm=like), 32, 4)
+            assert torch.allclose(a.input_offsets(means), b.input_offsets(means), atol=1e-5)
+    with pytest.raises(ValueError, match="norm_dct"):
+        ConvLSTM(ModelConfig(input_norm="band_mean", norm_dct=33), n_mels=32, n_classes=4)
+    with pytest.raises(ValueError, match="band_mean"):
+        ConvLSTM(ModelConfig(input_norm="mean", norm_dct=3), n_mels=32, n_classes=4)
+
+
 @pytest.mark.parametrize("k", [0, 2, 4])
 def test_even_kernel_is_a_clear_error(k):
     """'same' padding needs an odd kernel; an even one would shift the frames and break the

@@ -133,10 +133,10 @@ class AudioToProbs(nn.Module):
         x = self.front(audio)  # (1, 1, F, T)
         # ConvLSTM.encode for one full-length sequence: every mask is all ones.
         if self.input_norm == "band_mean":
-            x = x - torch.matmul(self.norm_smooth, x.mean(dim=3, keepdim=True))
+            x = x - torch.matmul(self.norm_smooth, x.mean(dim=3, keepdim=True))  # type: ignore[arg-type]
         elif self.input_norm == "mean":
             x = x - x.mean(dim=(2, 3), keepdim=True)
-        x = torch.matmul(self.smooth, x)
+        x = torch.matmul(self.smooth, x)  # type: ignore[arg-type]
         for block in self.blocks:
             x = block(x)
         seq = x.permute(0, 3, 1, 2).flatten(2)  # (1, C, F', T) -> (1, T, C*F')

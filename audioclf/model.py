@@ -131,8 +131,12 @@ def _dct_projection(k: int, n_mels: int) -> torch.Tensor:
     coarser (k = 1: the mean over bands; k = F: everything)."""
     import torchaudio
 
-    dct = torchaudio.functional.create_dct(k, n_mels, norm="ortho")  # (F, k)
-    return dct @ dct.T
+    # on the CPU even inside a `torch.device("meta")` block (checkpoint._check_shapes): a
+    # meta-device arange goes through PyTorch's reference decompositions, whose first use
+    # imports modules worth 1.6 s and 150 MB of resident memory
+    with torch.device("cpu"):
+        dct = torchaudio.functional.create_dct(k, n_mels, norm="ortho")  # (F, k)
+        return dct @ dct.T
 
 
 _LSTM_WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")

@@ -313,10 +313,8 @@ def augment_example(
     return torch.from_numpy(f)
 
 
-def _numpy(x: torch.Tensor | np.ndarray) -> np.ndarray:
+def _numpy(x: torch.Tensor) -> np.ndarray:
     """A CPU tensor's values as an array, shared (no copy); other tensors copied to the CPU."""
-    if isinstance(x, np.ndarray):
-        return x
     return x.numpy() if x.device.type == "cpu" and not x.requires_grad else x.detach().cpu().numpy()
 
 

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from bench.common import machine, need_fsdd
+from bench.common import machine, need_fsdd, train_args
 
 
 def main() -> None:
@@ -23,13 +23,14 @@ def main() -> None:
     ap.add_argument("--clips", type=int, default=600)
     ap.add_argument("--rounds", type=int, default=5)
     a = ap.parse_args()
-    from audioclf.config import FeatureConfig
+    from audioclf.cli import build_parser, train_configs
     from audioclf.dataset import Augment, augment_example, extract_features, noise_bank, scan_folder
 
-    cfg = FeatureConfig.for_sample_rate(8000, n_mels=40)  # the default recipe's front end
+    # the default recipe's front end and window, from its own arguments
+    _, cfg, mcfg = train_configs(build_parser().parse_args(train_args(["-"], "-")))
     folder = scan_folder(need_fsdd() / "train")
     feats = [x for _, x, _ in extract_features([p for p, _ in folder.items][: a.clips], cfg)]
-    window, bank = round(1.0 * cfg.frame_rate), noise_bank(cfg)
+    window, bank = round(mcfg.window_s * cfg.frame_rate), noise_bank(cfg)
     print(machine())
     for strength in (0.3, 1.0):
         aug = Augment().scaled(strength)

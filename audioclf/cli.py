@@ -16,7 +16,7 @@ from typing import Any
 
 from audioclf import __version__, cli_train
 from audioclf.cli_train import train_configs  # noqa: F401  (re-exported for bench/)
-from audioclf.config import PRECISIONS
+from audioclf.config import BATCH_SIZE, PRECISIONS
 from audioclf.errors import AudioclfError
 
 EXIT_ERROR = 1  # a user error (bad file, bad folder, bad option) or some files failed
@@ -204,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     def model_opts(p: argparse.ArgumentParser) -> None:
         p.add_argument("--model", "-m", help="model file (default: the shipped default model)")
         p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps")
-        p.add_argument("--batch-size", type=int, default=64, help="windows per model call")
+        p.add_argument("--batch-size", type=int, default=BATCH_SIZE,
+                       help=f"windows per model call (default {BATCH_SIZE})")
         p.add_argument("--precision", choices=list(PRECISIONS), default="auto",
                        help="model arithmetic: auto = mixed on CUDA, float32 elsewhere; mixed "
                        "on a CPU = bfloat16, faster on CPUs with AMX/AVX512-BF16, probabilities "

@@ -29,12 +29,14 @@ import torch
 
 from audioclf import audio
 from audioclf.checkpoint import ModelBundle, load_model
+from audioclf.config import BATCH_SIZE
 from audioclf.dataset import collate
 from audioclf.device import concrete, select_device
 from audioclf.errors import AudioclfError
 from audioclf.features import LogMel, StreamingLogMel
 
 TIMELINE_HOP_S = 0.1  # seconds between timeline points (the live hop)
+CLIP_GROUP = 64  # at most this many short clips are decoded before their results come out
 
 
 @dataclass
@@ -110,7 +112,7 @@ class Classifier:
     """A loaded model on a device, with the front end built from the model's configs."""
 
     def __init__(self, bundle: ModelBundle, device: str | torch.device = "auto",
-                 batch_size: int = 64, amp: bool | None = None) -> None:
+                 batch_size: int = BATCH_SIZE, amp: bool | None = None) -> None:
         self.device = select_device(device) if isinstance(device, str) else concrete(device)
         # Mixed precision for the model (never the front end). None: on for CUDA only (bf16
         # where supported, else fp16); the CPU and MPS stay float32 by default, so results
@@ -131,7 +133,7 @@ class Classifier:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str] | None = None, device: str = "auto",
-                  batch_size: int = 64, amp: bool | None = None) -> Classifier:
+                  batch_size: int = BATCH_SIZE, amp: bool | None = None) -> Classifier:
         from audioclf.checkpoint import default_model_path
 
         dev = select_device(device)
@@ -293,11 +295,13 @@ class Classifier:
                        keep_spectrogram: bool = False,
                        cancel: Callable[[], bool] | None = None,
                        ) -> Iterator[FileResult | FileFailure]:
-        """Classify many files in order; short clips are batched together across files.
+        """Classify many files in order; short clips are batched together across files, in
+        groups of at most ``min(batch_size, CLIP_GROUP)``, so results keep coming.
 
         Yields a FileResult or a FileFailure per path, in the order given.
         """
         group: list[tuple[str, np.ndarray]] = []
+        group_size = min(self.batch_size, CLIP_GROUP)
         max_samples = (self.window - 1) * self.fcfg.hop_length + self.fcfg.n_fft
 
         def flush_group() -> Iterator[FileResult]:
@@ -319,7 +323,7 @@ class Classifier:
                 info = audio.probe(name)
                 if info.duration_s * self.fcfg.sample_rate <= max_samples:
                     group.append((name, audio.load(name, self.fcfg.sample_rate)))
-                    if len(group) >= self.batch_size:
+                    if len(group) >= group_size:
                         yield from flush_group()
                     continue
                 yield from flush_group()

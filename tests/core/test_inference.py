@@ -92,6 +92,30 @@ def test_chunked_file_equals_array_and_many_files_batch(clf, tmp_path):
     assert np.mean(correct) > 0.9
 
 
+def test_short_clips_come_out_in_groups_whatever_the_batch(clf, tmp_path, monkeypatch):
+    """With the default batch of 256 windows, many short files still give their first
+    results after CLIP_GROUP clips are decoded, not after all of them."""
+    from audioclf import audio
+    from audioclf.config import BATCH_SIZE
+    from audioclf.inference import CLIP_GROUP
+
+    assert clf.batch_size == BATCH_SIZE > CLIP_GROUP
+    rng = np.random.default_rng(4)
+    files = []
+    for i in range(CLIP_GROUP + 6):
+        f = tmp_path / f"c{i}.wav"
+        sf.write(f, make_clip("tone", rng, dur_s=0.3), 8000)
+        files.append(f)
+    loads = []
+    real_load = audio.load
+    monkeypatch.setattr(audio, "load", lambda *a, **k: loads.append(1) or real_load(*a, **k))
+    it = clf.classify_files(files)
+    first = next(it)
+    assert isinstance(first, FileResult) and len(loads) == CLIP_GROUP
+    rest = list(it)
+    assert len(rest) == len(files) - 1 and len(loads) == len(files)
+
+
 def test_run_of_windows_within_and_across_buffers():
     """Consecutive windows give back the frames they cover, whether they are views of one
     buffer (a view is returned) or come from several pushes (a copy)."""

@@ -18,7 +18,8 @@ Sections (each a ratio or a figure measured in this one process, on this machine
 * files: real-time factor and peak RSS of ``Classifier.classify_file`` on files synthesised
   from FSDD clips and silence: 1 and 10 minutes (``--quick``: 1 minute; ``--full``: + 1 hour),
   each in a fresh process (bench/file_infer.py) so the memory figure is per duration, and
-  classified twice there: first (one-time work for the batch shapes included) and again;
+  classified there first (one-time work for the batch shapes included), then 3 times more
+  (the median of those: "again");
   ``--precision mixed``: the model in bfloat16 (``audioclf predict --precision mixed``);
 * batch: clips per second of ``Classifier.classify_files`` (decode included) at batch 1 and 64;
 * stream: latency per 100 ms hop of live inference (bench/live_latency.bench_latency).
@@ -190,8 +191,9 @@ def bench_files(model: str, minutes: list[float], threads: int, device: str,
             r = json.loads(p.stdout.strip().splitlines()[-1])
             r["minutes"] = m
             out.append(r)
-            print(f"  file {m:g} min: {r['rtf']:.0f}x real time (first in the process), "
-                  f"{r['rtf_again']:.0f}x again, peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
+            again = f", {r['rtf_again']:.0f}x again" if r.get("rtf_again") else ""
+            print(f"  file {m:g} min: {r['rtf']:.0f}x real time (first in the process){again}, "
+                  f"peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
     return out
 
 

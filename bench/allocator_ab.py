@@ -86,7 +86,7 @@ def main() -> None:
                 tr = _run([sys.executable, "-m", "bench.allocator_ab", "--child", "--epochs",
                            str(a.epochs)], env)
                 fi = _run([sys.executable, "-m", "bench.file_infer", str(DEFAULT_MODEL),
-                           str(wav), "--threads", "2", "--once"], env)
+                           str(wav), "--threads", "2", "--again", "0"], env)
                 res[name]["train"].append(tr["epochs"])
                 res[name]["file"].append(fi)
                 ep = " ".join(f"{e['wall_s']:.2f}s/{e['sys_s']:.2f}/{e['faults']}"

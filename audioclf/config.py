@@ -106,7 +106,7 @@ class ModelConfig:
 PRECISIONS: dict[str, bool | None] = {"auto": None, "full": False, "mixed": True}
 
 #: Analysis windows per model call at inference (``--batch-size``). 256 rather than 64: a long
-#: file's timeline runs about 8% faster on a 2-core CPU (bigger matrix products in the LSTM and
+#: file's timeline runs about 10% faster on a 2-core CPU (bigger matrix products in the LSTM and
 #: the second conv block) for about 50 MB more working memory (README, Performance).
 BATCH_SIZE = 256
 

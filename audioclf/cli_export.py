@@ -41,7 +41,7 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--model", "-m", help="model file (default: the shipped default model)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps")
     p.add_argument("--batch-size", type=int, default=BATCH_SIZE,
-                       help=f"windows per model call (default {BATCH_SIZE})")
+                   help=f"windows per model call (default {BATCH_SIZE})")
     p.add_argument("--format", "-f", choices=list(DET_FORMATS), default="csv")
     p.add_argument("--out", "-o", metavar="PATH|DIR",
                    help="output file, or a folder for one file per recording (a folder when "

@@ -1,7 +1,7 @@
 """File inference in a fresh process: real-time factor and peak resident memory of one file.
 
     python -m bench.file_infer MODEL FILE [--threads N] [--batch-size 256] [--device cpu]
-                                          [--precision auto|full|mixed]
+                                          [--precision auto|full|mixed] [--again 3]
 
 Prints one JSON line. Run once per file by ``python -m bench`` so that the peak memory
 (VmHWM) belongs to that file's duration alone. ``rtf`` is the file classified the first

@@ -83,6 +83,7 @@ def test_front_end_equals_torchaudio_definition(rate) -> None:
     {"input_norm": "none", "time_pool": 3, "kernel_size": 5},
     {"input_norm": "band_mean", "time_pool": 1, "lifter": 12},
     {"input_norm": "band_mean", "time_pool": 4, "norm_dct": 3, "bidirectional": True},
+    {"input_norm": "band_mean", "time_pool": 5, "norm_dct": 3, "bidirectional": True},
     {"time_pool": 4, "kernel_size": 1},
     {"time_pool": 2, "kernel_size": 7, "conv_channels": (4, 8, 8)},
 ])

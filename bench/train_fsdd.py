@@ -1,8 +1,9 @@
 """Wall time of `audioclf train` on FSDD to 98% test accuracy, and the accuracy it ends at.
 
-    python -m bench.train_fsdd [--with-background] [--epochs N]
+    python -m bench.train_fsdd [--with-background] [--json OUT] [-- extra `audioclf train` flags]
 
-Runs the default model's recipe (bench/common.py DEFAULT_MODEL_ARGS) through the same Trainer
+Runs the default model's recipe (bench/common.py DEFAULT_MODEL_ARGS; extra flags after ``--``
+override it, e.g. ``-- --seed 1``) through the same Trainer
 the CLI drives, evaluates ../shared/data/fsdd/test after every epoch (outside the timed
 training time), and prints the wall time at which test accuracy first reached 98% and 99%.
 """

@@ -25,7 +25,7 @@ DEFAULT_MODEL = REPO / "resources" / "models" / "default.safetensors"
 DEFAULT_MODEL_ARGS = [
     "--sample-rate", "8000", "--n-mels", "40", "--window-s", "1.0",
     "--epochs", "24", "--batch-size", "32", "--seed", "0", "--val-fraction", "0",
-    "--input-norm", "band_mean", "--norm-dct", "3", "--bidirectional", "--time-pool", "4",
+    "--input-norm", "band_mean", "--norm-dct", "3", "--bidirectional", "--time-pool", "5",
 ]
 
 

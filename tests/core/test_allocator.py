@@ -20,7 +20,7 @@ from audioclf.model import ConvLSTM
 torch.manual_seed(0)
 torch.set_num_threads(1)
 m = ConvLSTM(ModelConfig(conv_channels=(16, 32), hidden_size=64, bidirectional=True,
-                         time_pool=4, input_norm="band_mean"), 40, 11)
+                         time_pool=5, input_norm="band_mean", norm_dct=3), 40, 11)
 opt = torch.optim.AdamW(m.parameters(), lr=1e-3, foreach=True)
 rng = np.random.default_rng(0)
 def step():

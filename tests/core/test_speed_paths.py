@@ -28,7 +28,7 @@ def test_shared_windows_reach_the_lstm_without_layout_copies() -> None:
     from audioclf.model import _channels_last, _lstm_input
     from audioclf.overlap import first_block_of_windows
 
-    m = _model(input_norm="band_mean", time_pool=4, bidirectional=True)
+    m = _model(input_norm="band_mean", time_pool=5, norm_dct=3, bidirectional=True)
     frames = torch.randn(40, 8 * 10 + 100)
     with torch.no_grad():
         x = first_block_of_windows(m, frames, 9, 10, 100)

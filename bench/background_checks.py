@@ -30,38 +30,38 @@ import numpy as np
 
 from bench.common import DEFAULT_MODEL, REPO
 
+sys.path.insert(0, str(REPO / "scripts"))
+from make_background import coloured, db  # the background class's own generators
+
 RATE = 8000
 LEVELS_DB = (-50, -35, -20)
 TONES_HZ = (220, 440, 1000, 2000)
 TONE_LEVELS_DB = (-40, -30, -20)
 
 
-def _at_db(x: np.ndarray, db: float) -> np.ndarray:
-    return (x / np.sqrt(np.mean(x ** 2)) * 10 ** (db / 20)).astype(np.float32)
+def _at_db(x: np.ndarray, level_db: float) -> np.ndarray:
+    return (x / np.sqrt(np.mean(x ** 2)) * db(level_db)).astype(np.float32)
 
 
 def continuous_signals(seconds: float = 120.0, seed: int = 5) -> dict[str, np.ndarray]:
-    sys.path.insert(0, str(REPO / "scripts"))
-    from make_background import coloured
-
     n = int(seconds * RATE)
     rng = np.random.default_rng(seed)
     t = np.arange(n) / RATE
     sigs = {"silence": np.zeros(n, np.float32)}
     hum = np.sin(2 * np.pi * 50 * t) + 0.5 * np.sin(2 * np.pi * 100 * t) \
         + 0.3 * np.sin(2 * np.pi * 150 * t)
-    for db in LEVELS_DB:
-        sigs[f"white {db} dB"] = _at_db(rng.standard_normal(n), db)
-        sigs[f"pink {db} dB"] = _at_db(coloured(n, 1, rng, RATE), db)
-        sigs[f"brown {db} dB"] = _at_db(coloured(n, 2, rng, RATE), db)
-        sigs[f"hum {db} dB"] = _at_db(hum, db)
+    for level in LEVELS_DB:
+        sigs[f"white {level} dB"] = _at_db(rng.standard_normal(n), level)
+        sigs[f"pink {level} dB"] = _at_db(coloured(n, 1, rng, RATE), level)
+        sigs[f"brown {level} dB"] = _at_db(coloured(n, 2, rng, RATE), level)
+        sigs[f"hum {level} dB"] = _at_db(hum, level)
     drift = 10 ** ((-37.5 + 12.5 * np.sin(2 * np.pi * t / 40)) / 20)
     sigs["pink, level drifting"] = (_at_db(coloured(n, 1, rng, RATE), 0) * drift).astype(
         np.float32)
     return sigs
 
 
-def check(model: str, clips_dir: Path) -> dict:
+def check(model: str, clips_dir: Path, continuous: dict[str, np.ndarray]) -> dict:
     from audioclf.inference import Classifier
     from audioclf.segments import segment_points
 
@@ -75,7 +75,7 @@ def check(model: str, clips_dir: Path) -> dict:
     res["clips"] = {"n": len(labels), "background": len(labels) - len(wrong),
                     "other_labels": sorted(wrong)}
     cont = {}
-    for name, x in continuous_signals().items():
+    for name, x in continuous.items():
         r = clf.classify_array(x)
         cont[name] = "".join(s.label for s in segment_points(clf.labels,
                                                                zip(r.times, r.timeline)))
@@ -83,10 +83,10 @@ def check(model: str, clips_dir: Path) -> dict:
     tones = {}
     t = np.arange(3 * RATE) / RATE
     for hz in TONES_HZ:
-        for db in TONE_LEVELS_DB:
-            r = clf.classify_array(_at_db(np.sin(2 * np.pi * hz * t), db))
+        for level in TONE_LEVELS_DB:
+            r = clf.classify_array(_at_db(np.sin(2 * np.pi * hz * t), level))
             i = int(np.argmax(r.probs))
-            tones[f"{hz} Hz {db} dB"] = [clf.labels[i], round(float(r.probs[i]), 2)]
+            tones[f"{hz} Hz {level} dB"] = [clf.labels[i], round(float(r.probs[i]), 2)]
     res["tones"] = tones
     return res
 
@@ -107,8 +107,9 @@ def main() -> None:
                             "--seed", "1"], capture_output=True, text=True, check=False)
         if p.returncode != 0:
             sys.exit(f"bench: background clips could not be generated: {p.stderr[-500:]}")
+        continuous = continuous_signals()  # the same sounds for every model, made once
         for m in a.model:
-            r = check(m, Path(tmp))
+            r = check(m, Path(tmp), continuous)
             out.append(r)
             c = r["clips"]
             false = {k: v for k, v in r["continuous"].items() if v}
